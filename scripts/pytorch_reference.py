@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""PyTorch reference fixtures for `recurrent`'s parity tests.
+
+Usage:
+    python3 scripts/pytorch_reference.py generate [OUT_DIR]   # default tests/fixtures/pytorch
+    python3 scripts/pytorch_reference.py check-export DIR     # files written by `cargo run --example export_pytorch`
+
+`generate` writes one folder per case with
+    weights.pt            the layer's state_dict, saved by torch.save (PyTorch's own names)
+    weights.safetensors   the same state_dict through safetensors.torch.save_file
+    data.safetensors      input, initial state (h0, c0 when given), output, h_n, c_n, the random
+                          projections that define the scalar loss below, and its gradients
+and a `cases.txt` index (one line per case: name and configuration). The loss is
+    L = sum(output * proj_output) + sum(h_n * proj_hidden) [+ sum(c_n * proj_cell)]
+a random linear function of everything the layer returns, so its gradient checks every output.
+Gradients are stored as `grad_input`, `grad_h0`, `grad_c0` and `grad.<parameter name>`.
+
+`check-export` loads each `<name>.safetensors` written by `save_pytorch` into a fresh PyTorch layer
+with `load_state_dict(strict=True)`, runs it on the input stored beside it and compares with the
+output Rust computed. It exits non-zero on any mismatch.
+
+Tests never run Python: the fixtures are committed. Requires torch and safetensors (pip).
+"""
+
+import itertools
+import json
+import os
+import sys
+
+import torch
+from safetensors.torch import load_file, save_file
+
+INPUT_SIZE = 3
+HIDDEN_SIZE = 4
+BATCH = 2
+SEQ = 5
+LONG_SEQ = 60
+
+CELLS = {
+    "rnn_tanh": lambda **kw: torch.nn.RNN(nonlinearity="tanh", **kw),
+    "rnn_relu": lambda **kw: torch.nn.RNN(nonlinearity="relu", **kw),
+    "lstm": lambda **kw: torch.nn.LSTM(**kw),
+    "gru": lambda **kw: torch.nn.GRU(**kw),
+}
+
+
+def build(cell, num_layers, bidirectional, bias, input_size=INPUT_SIZE, hidden=HIDDEN_SIZE):
+    return CELLS[cell](
+        input_size=input_size,
+        hidden_size=hidden,
+        num_layers=num_layers,
+        bias=bias,
+        batch_first=True,
+        bidirectional=bidirectional,
+    )
+
+
+def write_case(out_dir, name, cell, num_layers, bidirectional, bias, given_state, seq, seed):
+    torch.manual_seed(seed)
+    layer = build(cell, num_layers, bidirectional, bias)
+    dirs = 2 if bidirectional else 1
+    x = torch.randn(BATCH, seq, INPUT_SIZE, requires_grad=True)
+    h0 = torch.randn(num_layers * dirs, BATCH, HIDDEN_SIZE, requires_grad=True)
+    c0 = torch.randn(num_layers * dirs, BATCH, HIDDEN_SIZE, requires_grad=True)
+    is_lstm = cell == "lstm"
+
+    if given_state:
+        state = (h0, c0) if is_lstm else h0
+        out, st = layer(x, state)
+    else:
+        out, st = layer(x)
+    hn, cn = st if is_lstm else (st, None)
+
+    proj_out = torch.randn_like(out)
+    proj_h = torch.randn_like(hn)
+    loss = (out * proj_out).sum() + (hn * proj_h).sum()
+    data = {
+        "input": x.detach(),
+        "output": out.detach(),
+        "h_n": hn.detach(),
+        "proj_output": proj_out,
+        "proj_hidden": proj_h,
+    }
+    if is_lstm:
+        proj_c = torch.randn_like(cn)
+        loss = loss + (cn * proj_c).sum()
+        data["c_n"] = cn.detach()
+        data["proj_cell"] = proj_c
+
+    loss.backward()
+    data["grad_input"] = x.grad
+    if given_state:
+        data["h0"] = h0.detach()
+        data["grad_h0"] = h0.grad
+        if is_lstm:
+            data["c0"] = c0.detach()
+            data["grad_c0"] = c0.grad
+    for pname, p in layer.named_parameters():
+        data["grad." + pname] = p.grad
+
+    case_dir = os.path.join(out_dir, name)
+    os.makedirs(case_dir, exist_ok=True)
+    state_dict = {k: v.detach().contiguous() for k, v in layer.state_dict().items()}
+    torch.save(state_dict, os.path.join(case_dir, "weights.pt"))
+    save_file(state_dict, os.path.join(case_dir, "weights.safetensors"))
+    save_file({k: v.contiguous() for k, v in data.items()}, os.path.join(case_dir, "data.safetensors"))
+    return f"{name} cell={cell} layers={num_layers} bidirectional={int(bidirectional)} bias={int(bias)} state={int(given_state)} seq={seq}"
+
+
+def write_prefixed(out_dir):
+    """A bigger model's state_dict: `rnn.` (an LSTM) next to a `head.` Linear."""
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = build("lstm", 2, True, True)
+            self.head = torch.nn.Linear(2 * HIDDEN_SIZE, 1)
+
+    torch.manual_seed(1234)
+    model = Model()
+    x = torch.randn(BATCH, SEQ, INPUT_SIZE)
+    out, (hn, cn) = model.rnn(x)
+    case_dir = os.path.join(out_dir, "prefixed_model")
+    os.makedirs(case_dir, exist_ok=True)
+    torch.save(model.state_dict(), os.path.join(case_dir, "model.pt"))
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(case_dir, "model.safetensors"))
+    save_file(
+        {"input": x, "output": out.detach().contiguous(), "h_n": hn.detach().contiguous(), "c_n": cn.detach().contiguous()},
+        os.path.join(case_dir, "data.safetensors"),
+    )
+
+
+def generate(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    lines = []
+    seed = 0
+    for cell, num_layers, bidirectional, bias, given in itertools.product(
+        CELLS, (1, 2, 3), (False, True), (True, False), (False, True)
+    ):
+        name = f"{cell}_l{num_layers}_{'bi' if bidirectional else 'uni'}_{'bias' if bias else 'nobias'}_{'state' if given else 'zero'}"
+        lines.append(write_case(out_dir, name, cell, num_layers, bidirectional, bias, given, SEQ, seed))
+        seed += 1
+    for cell in CELLS:
+        name = f"{cell}_long"
+        lines.append(write_case(out_dir, name, cell, 2, True, True, True, LONG_SEQ, seed))
+        seed += 1
+    write_prefixed(out_dir)
+    with open(os.path.join(out_dir, "cases.txt"), "w") as f:
+        f.write(f"# torch {torch.__version__}; input_size={INPUT_SIZE} hidden_size={HIDDEN_SIZE} batch={BATCH}\n")
+        f.write("\n".join(lines) + "\n")
+    print(f"wrote {len(lines)} cases and prefixed_model to {out_dir}")
+
+
+def check_export(export_dir):
+    with open(os.path.join(export_dir, "layers.json")) as f:
+        layers = json.load(f)
+    failures = 0
+    for spec in layers:
+        name = spec["name"]
+        cell = spec["cell"]
+        if cell == "rnn":
+            cell = "rnn_relu" if spec.get("nonlinearity") == "relu" else "rnn_tanh"
+        layer = CELLS[cell](
+            input_size=spec["input_size"],
+            hidden_size=spec["hidden_size"],
+            num_layers=spec["num_layers"],
+            bias=spec["bias"],
+            batch_first=True,
+            bidirectional=spec["bidirectional"],
+        )
+        state = load_file(os.path.join(export_dir, name + ".safetensors"))
+        layer.load_state_dict(state, strict=True)
+        data = load_file(os.path.join(export_dir, name + ".data.safetensors"))
+        with torch.no_grad():
+            out, _ = layer(data["input"])
+        err = (out - data["output"]).abs().max().item()
+        ok = torch.allclose(out, data["output"], atol=1e-5, rtol=1e-5)
+        failures += not ok
+        print(f"{name}: load_state_dict(strict=True) ok; max |torch - rust| = {err:.3e} {'OK' if ok else 'MISMATCH'}")
+    print(f"torch {torch.__version__}: {len(layers) - failures} passed, {failures} failed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    command = sys.argv[1] if len(sys.argv) > 1 else "generate"
+    if command == "generate":
+        generate(sys.argv[2] if len(sys.argv) > 2 else os.path.join("tests", "fixtures", "pytorch"))
+    elif command == "check-export":
+        check_export(sys.argv[2])
+    else:
+        sys.exit(__doc__)

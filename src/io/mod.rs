@@ -1,0 +1,3 @@
+//! Reading and writing weight files.
+
+pub(crate) mod pytorch;

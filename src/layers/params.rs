@@ -1,0 +1,110 @@
+//! The parameters of one layer and direction, laid out exactly as PyTorch stores them.
+
+use burn::module::{Module, Param};
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
+use rand::SeedableRng;
+use rand::distr::{Distribution as _, Uniform};
+use rand::rngs::StdRng;
+
+/// The weights of one direction of one layer, in PyTorch's layout.
+///
+/// With `G` gates (1 for the RNN, 4 for the LSTM in order i, f, g, o, 3 for the GRU in order
+/// r, z, n) and `H` hidden units:
+///
+/// | field | shape | PyTorch name |
+/// |---|---|---|
+/// | `weight_ih` | `[G * H, input]` | `weight_ih_l{k}` (`_reverse` for the backward direction) |
+/// | `weight_hh` | `[G * H, H]` | `weight_hh_l{k}` |
+/// | `bias_ih` | `[G * H]` | `bias_ih_l{k}` (absent when `bias = false`) |
+/// | `bias_hh` | `[G * H]` | `bias_hh_l{k}` |
+///
+/// `input` is the layer's `input_size` for `k = 0` and `num_directions * H` above it.
+#[derive(Module, Debug)]
+pub struct DirectionWeights {
+    /// Input-to-hidden weights, `[G * H, input]`.
+    pub weight_ih: Param<Tensor<2>>,
+    /// Hidden-to-hidden weights, `[G * H, H]`.
+    pub weight_hh: Param<Tensor<2>>,
+    /// Input-to-hidden bias, `[G * H]`.
+    pub bias_ih: Option<Param<Tensor<1>>>,
+    /// Hidden-to-hidden bias, `[G * H]`.
+    pub bias_hh: Option<Param<Tensor<1>>>,
+}
+
+/// The weights of one layer: the forward direction and, when bidirectional, the reverse one.
+#[derive(Module, Debug)]
+pub struct LayerWeights {
+    /// The direction that reads the sequence from first to last step.
+    pub forward: DirectionWeights,
+    /// The direction that reads it from last to first (`*_reverse` in PyTorch).
+    pub reverse: Option<DirectionWeights>,
+}
+
+impl LayerWeights {
+    /// The directions in PyTorch's order: forward, then reverse.
+    pub fn directions(&self) -> impl Iterator<Item = &DirectionWeights> {
+        std::iter::once(&self.forward).chain(self.reverse.as_ref())
+    }
+}
+
+/// Draws initial weights from U(-1/sqrt(H), 1/sqrt(H)), PyTorch's default for recurrent layers.
+///
+/// With a seed the values come from `rand`'s `StdRng`, so they are the same on every backend;
+/// without one they come from the device's generator (see `Device::seed`).
+pub(crate) struct UniformInit {
+    bound: f64,
+    rng: Option<StdRng>,
+}
+
+impl UniformInit {
+    pub(crate) fn new(hidden_size: usize, seed: Option<u64>) -> Self {
+        Self {
+            bound: 1.0 / (hidden_size as f64).sqrt(),
+            rng: seed.map(StdRng::seed_from_u64),
+        }
+    }
+
+    fn tensor<const D: usize>(&mut self, shape: [usize; D], device: &Device) -> Tensor<D> {
+        match &mut self.rng {
+            Some(rng) => {
+                let bound = self.bound as f32;
+                let uniform = Uniform::new(-bound, bound).expect("a positive bound");
+                let count = shape.iter().product();
+                let values: Vec<f32> = uniform.sample_iter(rng).take(count).collect();
+                Tensor::from_data(TensorData::new(values, shape), device)
+            }
+            None => Tensor::random(
+                shape,
+                Distribution::Uniform(-self.bound, self.bound),
+                device,
+            ),
+        }
+    }
+
+    /// One direction's weights, drawn in PyTorch's parameter order.
+    pub(crate) fn direction(
+        &mut self,
+        gate_rows: usize,
+        input: usize,
+        hidden: usize,
+        bias: bool,
+        device: &Device,
+    ) -> DirectionWeights {
+        let weight_ih = Param::from_tensor(self.tensor([gate_rows, input], device));
+        let weight_hh = Param::from_tensor(self.tensor([gate_rows, hidden], device));
+        let (bias_ih, bias_hh) = if bias {
+            (
+                Some(Param::from_tensor(self.tensor([gate_rows], device))),
+                Some(Param::from_tensor(self.tensor([gate_rows], device))),
+            )
+        } else {
+            (None, None)
+        };
+        DirectionWeights {
+            weight_ih,
+            weight_hh,
+            bias_ih,
+            bias_hh,
+        }
+    }
+}

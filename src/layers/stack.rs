@@ -1,0 +1,381 @@
+//! Layers x directions x time: the one driver that `SimpleRnn`, `Lstm` and `Gru` share.
+//!
+//! Per layer, the input projection of every time step and both directions is one batched matmul
+//! before the time loop (`[D, seq * batch, input] x [D, input, G * H]`), with `b_ih + b_hh` folded
+//! into it; each step is then one batched matmul for the hidden path
+//! (`[D, batch, H] x [D, H, G * H]`) plus the gate arithmetic, and the outputs are stacked once at
+//! the end. The reverse direction reads a time-flipped copy of the input, so both directions
+//! advance together.
+
+use burn::module::Module;
+use burn::nn::{Dropout, DropoutConfig};
+use burn::tensor::{DType, Device, Tensor};
+
+use super::cell::CellKind;
+use super::params::{DirectionWeights, LayerWeights, UniformInit};
+use crate::RecurrentError;
+use crate::io::pytorch::ParamName;
+
+/// Every option of a recurrent layer, shared by the three layer configs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct StackSpec {
+    pub cell: CellKind,
+    pub input_size: usize,
+    pub hidden_size: usize,
+    pub num_layers: usize,
+    pub bidirectional: bool,
+    pub bias: bool,
+    pub dropout: f64,
+    pub batch_first: bool,
+    pub seed: Option<u64>,
+}
+
+impl StackSpec {
+    /// Checks the options once, before any tensor is made.
+    pub(crate) fn validate(&self) -> Result<(), RecurrentError> {
+        if self.num_layers == 0 {
+            return Err(RecurrentError::ZeroLayers);
+        }
+        if self.input_size == 0 {
+            return Err(RecurrentError::ZeroInputSize);
+        }
+        if self.hidden_size == 0 {
+            return Err(RecurrentError::ZeroHiddenSize);
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(RecurrentError::InvalidDropout {
+                dropout: self.dropout,
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn directions(&self) -> usize {
+        if self.bidirectional { 2 } else { 1 }
+    }
+
+    /// Builds the stack after [`validate`](Self::validate).
+    pub(crate) fn try_init(self, device: &Device) -> Result<RecurrentStack, RecurrentError> {
+        self.validate()?;
+        let mut init = UniformInit::new(self.hidden_size, self.seed);
+        let gate_rows = self.cell.gates() * self.hidden_size;
+        let layers = (0..self.num_layers)
+            .map(|k| {
+                let input = if k == 0 {
+                    self.input_size
+                } else {
+                    self.directions() * self.hidden_size
+                };
+                let mut direction =
+                    || init.direction(gate_rows, input, self.hidden_size, self.bias, device);
+                let forward = direction();
+                let reverse = self.bidirectional.then(direction);
+                LayerWeights { forward, reverse }
+            })
+            .collect();
+        Ok(RecurrentStack {
+            layers,
+            dropout: DropoutConfig::new(self.dropout).init(),
+            spec: self,
+        })
+    }
+}
+
+/// The state a stack carries between calls: `[num_layers * num_directions, batch, hidden]` each.
+#[derive(Debug, Clone)]
+pub(crate) struct StackState {
+    pub hidden: Tensor<3>,
+    pub cell: Option<Tensor<3>>,
+}
+
+/// The shared module inside every recurrent layer.
+#[derive(Module, Debug)]
+pub(crate) struct RecurrentStack {
+    pub(crate) layers: Vec<LayerWeights>,
+    dropout: Dropout,
+    #[module(skip)]
+    pub(crate) spec: StackSpec,
+}
+
+impl RecurrentStack {
+    /// The `[batch, seq]` of an input, after checking it against the layer.
+    fn check_input(&self, dims: [usize; 3]) -> Result<(usize, usize), RecurrentError> {
+        let (batch, seq) = if self.spec.batch_first {
+            (dims[0], dims[1])
+        } else {
+            (dims[1], dims[0])
+        };
+        if dims[2] != self.spec.input_size {
+            return Err(RecurrentError::InputSizeMismatch {
+                expected: self.spec.input_size,
+                found: dims[2],
+            });
+        }
+        if batch == 0 {
+            return Err(RecurrentError::EmptyBatch { shape: dims });
+        }
+        if seq == 0 {
+            return Err(RecurrentError::EmptySequence { shape: dims });
+        }
+        Ok((batch, seq))
+    }
+
+    fn check_state_tensor(
+        &self,
+        which: &'static str,
+        tensor: &Tensor<3>,
+        batch: usize,
+        device: &Device,
+    ) -> Result<(), RecurrentError> {
+        let expected = [
+            self.spec.num_layers * self.spec.directions(),
+            batch,
+            self.spec.hidden_size,
+        ];
+        let found = tensor.dims();
+        if found != expected {
+            return Err(RecurrentError::StateShapeMismatch {
+                which,
+                expected,
+                found,
+            });
+        }
+        let state_device = tensor.device();
+        if &state_device != device {
+            return Err(RecurrentError::StateDeviceMismatch {
+                which,
+                expected: format!("{device:?}"),
+                found: format!("{state_device:?}"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs the whole stack over a sequence, checking every argument first.
+    ///
+    /// `input` is `[batch, seq, input]` (batch first) or `[seq, batch, input]`; the output has the
+    /// same layout with `D * H` features.
+    pub(crate) fn try_forward(
+        &self,
+        input: Tensor<3>,
+        state: Option<StackState>,
+    ) -> Result<(Tensor<3>, StackState), RecurrentError> {
+        let (batch, _) = self.check_input(input.dims())?;
+        let device = input.device();
+        if let Some(state) = &state {
+            self.check_state_tensor("hidden", &state.hidden, batch, &device)?;
+            if let Some(cell) = &state.cell {
+                self.check_state_tensor("cell", cell, batch, &device)?;
+            }
+        }
+        Ok(self.forward_checked(input, state, batch, &device))
+    }
+
+    fn forward_checked(
+        &self,
+        input: Tensor<3>,
+        state: Option<StackState>,
+        batch: usize,
+        device: &Device,
+    ) -> (Tensor<3>, StackState) {
+        let spec = &self.spec;
+        let d = spec.directions();
+        let has_cell = spec.cell == CellKind::Lstm;
+        let zeros = || Tensor::<3>::zeros([d, batch, spec.hidden_size], device);
+        let (hidden0, cell0) = match state {
+            Some(StackState { hidden, cell }) => (Some(hidden), cell),
+            None => (None, None),
+        };
+
+        // Time-major between layers: each step is a slice of the leading dimension.
+        let mut x = if spec.batch_first {
+            input.swap_dims(0, 1)
+        } else {
+            input
+        };
+        let mut hiddens = Vec::with_capacity(self.layers.len());
+        let mut cells = Vec::with_capacity(self.layers.len());
+        for (k, layer) in self.layers.iter().enumerate() {
+            if k > 0 {
+                // Between layers only, and only while training (Burn's Dropout checks both
+                // autodiff and the module's train/valid flag), like PyTorch's `dropout`.
+                x = self.dropout.forward(x);
+            }
+            let h0 = hidden0
+                .as_ref()
+                .map_or_else(zeros, |h| h.clone().narrow(0, k * d, d));
+            let c0 = has_cell.then(|| {
+                cell0
+                    .as_ref()
+                    .map_or_else(zeros, |c| c.clone().narrow(0, k * d, d))
+            });
+            let (out, h, c) = self.run_layer(layer, x, h0, c0);
+            x = out;
+            hiddens.push(h);
+            cells.extend(c);
+        }
+        let output = if spec.batch_first {
+            x.swap_dims(0, 1)
+        } else {
+            x
+        };
+        let state = StackState {
+            hidden: Tensor::cat(hiddens, 0),
+            cell: has_cell.then(|| Tensor::cat(cells, 0)),
+        };
+        (output, state)
+    }
+
+    /// One layer, both directions, over the whole sequence.
+    ///
+    /// `x`: `[seq, batch, input]`; `h0`, `c0`: `[D, batch, H]`. Returns the output
+    /// `[seq, batch, D * H]` and the final `[D, batch, H]` states.
+    fn run_layer(
+        &self,
+        layer: &LayerWeights,
+        x: Tensor<3>,
+        h0: Tensor<3>,
+        c0: Option<Tensor<3>>,
+    ) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
+        let [seq, batch, input] = x.dims();
+        let hidden_size = self.spec.hidden_size;
+        let gate_width = self.spec.cell.gates() * hidden_size;
+        let directions: Vec<&DirectionWeights> = layer.directions().collect();
+        let d = directions.len();
+
+        let weight_ih_t: Tensor<3> = stack_directions(&directions, |w| w.weight_ih.val().transpose());
+        let weight_hh_t: Tensor<3> = stack_directions(&directions, |w| w.weight_hh.val().transpose());
+        let (folded_bias, bias_hn) = self.biases(&directions);
+
+        let inputs = if d == 1 {
+            x.reshape([1, seq * batch, input])
+        } else {
+            Tensor::stack::<4>(vec![x.clone(), x.flip([0])], 0).reshape([2, seq * batch, input])
+        };
+        let mut projected = inputs.matmul(weight_ih_t);
+        if let Some(bias) = folded_bias {
+            projected = projected + bias;
+        }
+        // [D, seq, batch, G*H] -> [seq, D, batch, G*H]: one slice per step.
+        let projected = projected
+            .reshape([d, seq, batch, gate_width])
+            .swap_dims(0, 1);
+
+        let mut hidden = h0;
+        let mut cell = c0;
+        let mut outputs = Vec::with_capacity(seq);
+        for step_gates in projected.chunk(seq, 0) {
+            let (next_hidden, next_cell) = self.spec.cell.step(
+                step_gates.reshape([d, batch, gate_width]),
+                hidden,
+                cell,
+                &weight_hh_t,
+                bias_hn.as_ref(),
+            );
+            outputs.push(next_hidden.clone());
+            hidden = next_hidden;
+            cell = next_cell;
+        }
+
+        let outputs = Tensor::stack::<4>(outputs, 0); // [seq, D, batch, H]
+        let output = if d == 1 {
+            outputs.reshape([seq, batch, hidden_size])
+        } else {
+            let forward = outputs
+                .clone()
+                .narrow(1, 0, 1)
+                .reshape([seq, batch, hidden_size]);
+            // The reverse direction ran over flipped time: flip its outputs back.
+            let reverse = outputs
+                .narrow(1, 1, 1)
+                .reshape([seq, batch, hidden_size])
+                .flip([0]);
+            Tensor::cat(vec![forward, reverse], 2)
+        };
+        (output, hidden, cell)
+    }
+
+    /// The biases as the time loop uses them: `[D, 1, G*H]` added to the input projection, and
+    /// for the GRU `b_hn` `[D, 1, H]`, which must stay inside `r * (W_hn h + b_hn)`.
+    fn biases(&self, directions: &[&DirectionWeights]) -> (Option<Tensor<3>>, Option<Tensor<3>>) {
+        if !self.spec.bias {
+            return (None, None);
+        }
+        let bias = |w: &DirectionWeights, hidden: bool| {
+            let param = if hidden { &w.bias_hh } else { &w.bias_ih };
+            param
+                .as_ref()
+                .expect("a layer built with bias has every bias")
+                .val()
+        };
+        let h = self.spec.hidden_size;
+        let gate_width = self.spec.cell.gates() * h;
+        let d = directions.len();
+        match self.spec.cell {
+            CellKind::Gru => {
+                let folded: Tensor<2> = stack_directions(directions, |w| {
+                    let bias_hh = bias(w, true);
+                    let device = bias_hh.device();
+                    let bias_hh_rz = Tensor::cat(
+                        vec![bias_hh.narrow(0, 0, 2 * h), Tensor::zeros([h], &device)],
+                        0,
+                    );
+                    bias(w, false) + bias_hh_rz
+                });
+                let bias_hn: Tensor<2> = stack_directions(directions, |w| bias(w, true).narrow(0, 2 * h, h));
+                (
+                    Some(folded.reshape([d, 1, gate_width])),
+                    Some(bias_hn.reshape([d, 1, h])),
+                )
+            }
+            _ => {
+                let folded: Tensor<2> = stack_directions(directions, |w| bias(w, false) + bias(w, true));
+                (Some(folded.reshape([d, 1, gate_width])), None)
+            }
+        }
+    }
+
+    /// The element type the parameters hold (the device's float type).
+    pub(crate) fn float_dtype(&self) -> DType {
+        self.layers[0].forward.weight_ih.val().dtype()
+    }
+
+    /// PyTorch's name, the path below the stack and the shape of every parameter, in PyTorch's
+    /// `state_dict` order.
+    pub(crate) fn pytorch_parameters(&self) -> Vec<ParamName> {
+        let mut params = Vec::new();
+        for (k, layer) in self.layers.iter().enumerate() {
+            for (direction, weights) in layer.directions().enumerate() {
+                let (suffix, field) = if direction == 0 {
+                    ("", "forward")
+                } else {
+                    ("_reverse", "reverse")
+                };
+                let mut push = |name: &str, shape: Vec<usize>| {
+                    params.push(ParamName {
+                        pytorch: format!("{name}_l{k}{suffix}"),
+                        module: format!("layers.{k}.{field}.{name}"),
+                        shape,
+                    });
+                };
+                push("weight_ih", weights.weight_ih.lazy_shape().to_vec());
+                push("weight_hh", weights.weight_hh.lazy_shape().to_vec());
+                if let Some(b) = &weights.bias_ih {
+                    push("bias_ih", b.lazy_shape().to_vec());
+                }
+                if let Some(b) = &weights.bias_hh {
+                    push("bias_hh", b.lazy_shape().to_vec());
+                }
+            }
+        }
+        params
+    }
+}
+
+/// Stacks one tensor per direction along a new leading dimension.
+fn stack_directions<const N: usize, const M: usize>(
+    directions: &[&DirectionWeights],
+    f: impl Fn(&DirectionWeights) -> Tensor<N>,
+) -> Tensor<M> {
+    Tensor::stack(directions.iter().map(|w| f(w)).collect(), 0)
+}

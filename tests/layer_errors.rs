@@ -1,0 +1,309 @@
+//! Every mistake a user can make with a layer has its own error, and the checked paths never
+//! panic. One test per `RecurrentError` variant the layers return.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::{Device, Tensor};
+use common::fixture_dir;
+use recurrent::{
+    GruConfig, Lstm, LstmConfig, LstmState, RecurrentError, RnnState, SimpleRnnConfig,
+};
+
+fn device() -> Device {
+    common::cpu_devices()[0].1.clone()
+}
+
+fn lstm(device: &Device) -> Lstm {
+    LstmConfig::new(3, 4).with_num_layers(2).init(device)
+}
+
+/// A scratch folder of this test binary's own, emptied first.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("layer_errors").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+#[test]
+fn zero_layers_is_rejected() {
+    let err = LstmConfig::new(3, 4).with_num_layers(0).try_init(&device()).unwrap_err();
+    assert_eq!(err, RecurrentError::ZeroLayers);
+    assert!(err.to_string().contains("num_layers must be at least 1, found 0"));
+}
+
+#[test]
+fn zero_input_size_is_rejected() {
+    let err = GruConfig::new(0, 4).try_init(&device()).unwrap_err();
+    assert_eq!(err, RecurrentError::ZeroInputSize);
+}
+
+#[test]
+fn zero_hidden_size_is_rejected() {
+    let err = SimpleRnnConfig::new(3, 0).try_init(&device()).unwrap_err();
+    assert_eq!(err, RecurrentError::ZeroHiddenSize);
+}
+
+#[test]
+fn dropout_outside_zero_one_is_rejected() {
+    for dropout in [1.0, -0.1, 1.5, f64::NAN] {
+        let err = LstmConfig::new(3, 4).with_dropout(dropout).try_init(&device()).unwrap_err();
+        assert!(
+            matches!(err, RecurrentError::InvalidDropout { dropout: d } if d.to_bits() == dropout.to_bits()),
+            "{dropout}: {err}"
+        );
+        assert!(err.to_string().contains("dropout must be in [0, 1)"));
+    }
+    assert!(LstmConfig::new(3, 4).with_num_layers(2).with_dropout(0.5).try_init(&device()).is_ok());
+}
+
+#[test]
+#[should_panic(expected = "hidden_size must be at least 1, found 0")]
+fn init_panics_with_the_error_message() {
+    let _ = GruConfig::new(3, 0).init(&device());
+}
+
+#[test]
+fn wrong_feature_size_is_named() {
+    let device = device();
+    let err = lstm(&device).try_forward(Tensor::zeros([2, 5, 7], &device), None).unwrap_err();
+    assert_eq!(err, RecurrentError::InputSizeMismatch { expected: 3, found: 7 });
+    assert_eq!(
+        err.to_string(),
+        "input feature size mismatch: expected 3 features (the layer's input_size), found 7"
+    );
+}
+
+#[test]
+fn empty_batch_is_rejected() {
+    let device = device();
+    let err = lstm(&device).try_forward(Tensor::zeros([0, 5, 3], &device), None).unwrap_err();
+    assert_eq!(err, RecurrentError::EmptyBatch { shape: [0, 5, 3] });
+}
+
+#[test]
+fn empty_sequence_is_rejected() {
+    let device = device();
+    let err = lstm(&device).try_forward(Tensor::zeros([2, 0, 3], &device), None).unwrap_err();
+    assert_eq!(err, RecurrentError::EmptySequence { shape: [2, 0, 3] });
+    // With batch_first = false the sequence is the first dimension.
+    let gru = GruConfig::new(3, 4).with_batch_first(false).init(&device);
+    let err = gru.try_forward(Tensor::zeros([0, 2, 3], &device), None).unwrap_err();
+    assert_eq!(err, RecurrentError::EmptySequence { shape: [0, 2, 3] });
+}
+
+#[test]
+fn state_of_the_wrong_shape_is_named() {
+    let device = device();
+    let input = Tensor::zeros([2, 5, 3], &device);
+    // A one-layer state for a two-layer LSTM.
+    let state = LstmState {
+        hidden: Tensor::zeros([1, 2, 4], &device),
+        cell: Tensor::zeros([2, 2, 4], &device),
+    };
+    let err = lstm(&device).try_forward(input.clone(), Some(state)).unwrap_err();
+    assert_eq!(
+        err,
+        RecurrentError::StateShapeMismatch { which: "hidden", expected: [2, 2, 4], found: [1, 2, 4] }
+    );
+    // The cell is checked too.
+    let state = LstmState {
+        hidden: Tensor::zeros([2, 2, 4], &device),
+        cell: Tensor::zeros([2, 3, 4], &device),
+    };
+    let err = lstm(&device).try_forward(input.clone(), Some(state)).unwrap_err();
+    assert_eq!(
+        err,
+        RecurrentError::StateShapeMismatch { which: "cell", expected: [2, 2, 4], found: [2, 3, 4] }
+    );
+    // A bidirectional layer needs 2 * num_layers rows.
+    let rnn = SimpleRnnConfig::new(3, 4).with_bidirectional(true).init(&device);
+    let state = RnnState { hidden: Tensor::zeros([1, 2, 4], &device) };
+    let err = rnn.try_forward(input, Some(state)).unwrap_err();
+    assert_eq!(
+        err,
+        RecurrentError::StateShapeMismatch { which: "hidden", expected: [2, 2, 4], found: [1, 2, 4] }
+    );
+}
+
+#[test]
+fn state_on_another_device_is_named() {
+    let device = device();
+    // Same backend, but the autodiff device is a different device to Burn.
+    let other = device.clone().autodiff();
+    let gru = GruConfig::new(3, 4).init(&device);
+    let state = RnnState { hidden: Tensor::zeros([1, 2, 4], &other) };
+    let err = gru.try_forward(Tensor::zeros([2, 5, 3], &device), Some(state)).unwrap_err();
+    assert!(
+        matches!(&err, RecurrentError::StateDeviceMismatch { which: "hidden", .. }),
+        "{err}"
+    );
+    assert!(err.to_string().starts_with("hidden state device mismatch: expected the input's device"));
+}
+
+#[test]
+fn step_on_a_bidirectional_layer_is_rejected() {
+    let device = device();
+    let gru = GruConfig::new(3, 4).with_bidirectional(true).init(&device);
+    let err = gru.try_step(Tensor::zeros([2, 3], &device), None).unwrap_err();
+    assert_eq!(err, RecurrentError::StepOnBidirectional);
+}
+
+#[test]
+#[should_panic(expected = "input feature size mismatch: expected 3 features")]
+fn forward_panics_with_the_error_message() {
+    let device = device();
+    let _ = lstm(&device).forward(Tensor::zeros([2, 5, 7], &device), None);
+}
+
+#[test]
+fn missing_weight_file_is_named() {
+    let path = scratch("missing").join("nowhere.pt");
+    let err = lstm(&device()).load_pytorch(&path).unwrap_err();
+    assert_eq!(err, RecurrentError::WeightFileNotFound { path });
+}
+
+#[test]
+fn unreadable_weight_file_is_reported() {
+    let dir = scratch("unreadable");
+    for (name, bytes) in [
+        ("garbage.pt", b"this is not a zip archive".as_slice()),
+        ("garbage.safetensors", b"\x10\x00\x00\x00\x00\x00\x00\x00{not json".as_slice()),
+        ("truncated.safetensors", b"\xff\xff".as_slice()),
+        ("noext", b"neither format".as_slice()),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let err = lstm(&device()).load_pytorch(&path).unwrap_err();
+        assert!(
+            matches!(&err, RecurrentError::UnreadableWeightFile { path: p, .. } if *p == path),
+            "{name}: {err}"
+        );
+    }
+    // A truncated real file.
+    let real = std::fs::read(fixture_dir().join("lstm_l2_uni_bias_zero/weights.pt")).expect("fixture");
+    let path = dir.join("truncated.pt");
+    std::fs::write(&path, &real[..real.len() / 2]).expect("write");
+    let err = lstm(&device()).load_pytorch(&path).unwrap_err();
+    assert!(matches!(err, RecurrentError::UnreadableWeightFile { .. }), "{err}");
+}
+
+#[test]
+fn missing_key_is_named() {
+    // Weights of a one-layer LSTM offered to a two-layer one.
+    let path = fixture_dir().join("lstm_l1_uni_bias_zero/weights.pt");
+    let err = lstm(&device()).load_pytorch(&path).unwrap_err();
+    match &err {
+        RecurrentError::MissingWeight { key, found, .. } => {
+            assert_eq!(key, "weight_ih_l1");
+            assert!(found.contains("weight_ih_l0"), "{found}");
+        }
+        other => panic!("expected MissingWeight, found {other}"),
+    }
+    // A layer without bias offered to one with bias misses its biases.
+    let path = fixture_dir().join("lstm_l2_uni_nobias_zero/weights.pt");
+    let err = lstm(&device()).load_pytorch(&path).unwrap_err();
+    assert!(matches!(&err, RecurrentError::MissingWeight { key, .. } if key == "bias_ih_l0"), "{err}");
+}
+
+#[test]
+fn extra_key_is_named() {
+    // Weights with biases offered to a layer without them.
+    let path = fixture_dir().join("lstm_l2_uni_bias_zero/weights.safetensors");
+    let layer = LstmConfig::new(3, 4).with_num_layers(2).with_bias(false).init(&device());
+    let err = layer.load_pytorch(&path).unwrap_err();
+    match &err {
+        RecurrentError::UnexpectedWeight { key, expected, .. } => {
+            assert_eq!(key, "bias_hh_l0");
+            assert!(expected.contains("weight_hh_l1"), "{expected}");
+        }
+        other => panic!("expected UnexpectedWeight, found {other}"),
+    }
+    // A bidirectional file offered to a unidirectional layer.
+    let path = fixture_dir().join("lstm_l2_bi_bias_zero/weights.pt");
+    let err = lstm(&device()).load_pytorch(&path).unwrap_err();
+    assert!(matches!(&err, RecurrentError::UnexpectedWeight { key, .. } if key.ends_with("_reverse")), "{err}");
+}
+
+#[test]
+fn tensor_of_the_wrong_shape_is_named() {
+    // GRU weights (3 gates) offered to an LSTM (4 gates) of the same sizes.
+    let path = fixture_dir().join("gru_l2_uni_bias_zero/weights.pt");
+    let err = lstm(&device()).load_pytorch(&path).unwrap_err();
+    assert_eq!(
+        err,
+        RecurrentError::WeightShapeMismatch {
+            path: path.clone(),
+            key: "weight_ih_l0".into(),
+            expected: vec![16, 3],
+            found: vec![12, 3],
+        }
+    );
+    assert!(err.to_string().contains("expected [16, 3], found [12, 3]"));
+    // Wrong hidden size.
+    let err = LstmConfig::new(3, 5).with_num_layers(2).init(&device()).load_pytorch(fixture_dir().join("lstm_l2_uni_bias_zero/weights.pt")).unwrap_err();
+    assert!(matches!(err, RecurrentError::WeightShapeMismatch { .. }), "{err}");
+}
+
+#[test]
+fn tensor_of_the_wrong_dtype_is_named() {
+    // A float64 state_dict, hand-written in the safetensors layout:
+    // 8-byte header length, JSON header, raw little-endian data.
+    let layer = SimpleRnnConfig::new(1, 1).with_bias(false).init(&device());
+    let header = r#"{"weight_ih_l0":{"dtype":"F64","shape":[1,1],"data_offsets":[0,8]},"weight_hh_l0":{"dtype":"F64","shape":[1,1],"data_offsets":[8,16]}}"#;
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(&0.5f64.to_le_bytes());
+    bytes.extend_from_slice(&0.25f64.to_le_bytes());
+    let path = scratch("dtype").join("f64.safetensors");
+    std::fs::write(&path, bytes).expect("write");
+    let err = layer.load_pytorch(&path).unwrap_err();
+    match &err {
+        RecurrentError::WeightDTypeMismatch { expected, found, .. } => {
+            assert_eq!(expected, "F32");
+            assert_eq!(found, "F64");
+        }
+        other => panic!("expected WeightDTypeMismatch, found {other}"),
+    }
+}
+
+#[test]
+fn saving_to_an_unsupported_format_is_refused() {
+    let dir = scratch("unsupported");
+    let err = lstm(&device()).save_pytorch(dir.join("lstm.pt")).unwrap_err();
+    assert_eq!(
+        err,
+        RecurrentError::UnsupportedWeightFormat { path: dir.join("lstm.pt"), found: ".pt".into() }
+    );
+    assert!(!dir.join("lstm.pt").exists());
+}
+
+#[test]
+fn a_failed_save_keeps_the_earlier_file() {
+    let dir = scratch("failed_save");
+    let path = dir.join("lstm.safetensors");
+    let device = device();
+    let first = lstm(&device);
+    first.save_pytorch(&path).expect("first save");
+    let before = std::fs::read(&path).expect("read");
+    // Saving into a folder that does not exist fails without touching anything else.
+    let err = lstm(&device).save_pytorch(dir.join("missing/lstm.safetensors")).unwrap_err();
+    assert!(matches!(err, RecurrentError::SaveFailed { .. }), "{err}");
+    // A target that cannot be replaced (a non-empty folder) fails at the rename, after the
+    // temporary file was written: the error is reported and the temporary file removed.
+    let blocked = dir.join("blocked.safetensors");
+    std::fs::create_dir_all(blocked.join("inside")).expect("folder");
+    let err = lstm(&device).save_pytorch(&blocked).unwrap_err();
+    assert!(matches!(err, RecurrentError::SaveFailed { .. }), "{err}");
+    assert!(blocked.join("inside").is_dir());
+    assert_eq!(std::fs::read(&path).expect("read"), before);
+    // No temporary file is left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
