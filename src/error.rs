@@ -31,7 +31,9 @@ pub enum RecurrentError {
 
     // ---- forward inputs ----
     /// The input's feature dimension differs from the layer's `input_size`.
-    #[error("input feature size mismatch: expected {expected} features (the layer's input_size), found {found}")]
+    #[error(
+        "input feature size mismatch: expected {expected} features (the layer's input_size), found {found}"
+    )]
     InputSizeMismatch {
         /// The layer's `input_size`.
         expected: usize,
@@ -51,7 +53,9 @@ pub enum RecurrentError {
         shape: [usize; 3],
     },
     /// An initial state tensor has the wrong shape.
-    #[error("{which} state shape mismatch: expected [num_layers * num_directions, batch, hidden_size] = {expected:?}, found {found:?}")]
+    #[error(
+        "{which} state shape mismatch: expected [num_layers * num_directions, batch, hidden_size] = {expected:?}, found {found:?}"
+    )]
     StateShapeMismatch {
         /// `"hidden"` or `"cell"`.
         which: &'static str,
@@ -71,8 +75,28 @@ pub enum RecurrentError {
         found: String,
     },
     /// `step` was called on a bidirectional layer, whose reverse direction needs the whole sequence.
-    #[error("step needs a unidirectional layer: expected bidirectional = false, found a bidirectional layer (use forward over the whole sequence)")]
+    #[error(
+        "step needs a unidirectional layer: expected bidirectional = false, found a bidirectional layer (use forward over the whole sequence)"
+    )]
     StepOnBidirectional,
+
+    // ---- backends ----
+    /// A backend name that is none of the crate's.
+    #[error("unknown backend {name:?}: expected one of \"flex\", \"ndarray\", \"wgpu\"")]
+    UnknownBackend {
+        /// The name that was given.
+        name: String,
+    },
+    /// A backend whose cargo feature this build does not have.
+    #[error(
+        "backend {backend:?} is not compiled in: expected one of [{available}], or rebuild with `--features {backend}`"
+    )]
+    BackendNotCompiled {
+        /// The backend (and cargo feature) asked for.
+        backend: &'static str,
+        /// The backends this build has, comma-separated.
+        available: String,
+    },
 
     // ---- weight files ----
     /// The weight file does not exist.
@@ -82,7 +106,9 @@ pub enum RecurrentError {
         path: PathBuf,
     },
     /// The weight file exists but could not be read or parsed.
-    #[error("unreadable weight file {path:?}: expected a PyTorch (.pt/.pth) or safetensors file, {reason}")]
+    #[error(
+        "unreadable weight file {path:?}: expected a PyTorch (.pt/.pth) or safetensors file, {reason}"
+    )]
     UnreadableWeightFile {
         /// The path that was given.
         path: PathBuf,
@@ -90,7 +116,9 @@ pub enum RecurrentError {
         reason: String,
     },
     /// A tensor the layer needs is not in the file.
-    #[error("missing weight in {path:?}: expected a tensor named {key:?}, found none (the file has: {found})")]
+    #[error(
+        "missing weight in {path:?}: expected a tensor named {key:?}, found none (the file has: {found})"
+    )]
     MissingWeight {
         /// The file.
         path: PathBuf,
@@ -100,7 +128,9 @@ pub enum RecurrentError {
         found: String,
     },
     /// The file holds a tensor (under the requested prefix) that the layer has no place for.
-    #[error("unexpected weight in {path:?}: found a tensor named {key:?} that this layer does not have (expected only: {expected})")]
+    #[error(
+        "unexpected weight in {path:?}: found a tensor named {key:?} that this layer does not have (expected only: {expected})"
+    )]
     UnexpectedWeight {
         /// The file.
         path: PathBuf,
@@ -110,7 +140,9 @@ pub enum RecurrentError {
         expected: String,
     },
     /// A tensor in the file has a different shape from the layer's parameter.
-    #[error("weight shape mismatch in {path:?} for {key:?}: expected {expected:?}, found {found:?}")]
+    #[error(
+        "weight shape mismatch in {path:?} for {key:?}: expected {expected:?}, found {found:?}"
+    )]
     WeightShapeMismatch {
         /// The file.
         path: PathBuf,
@@ -134,7 +166,9 @@ pub enum RecurrentError {
         found: String,
     },
     /// Saving to a format the crate cannot write.
-    #[error("unsupported weight format for saving {path:?}: expected a .safetensors path (torch loads it with safetensors.torch.load_file), found {found:?}")]
+    #[error(
+        "unsupported weight format for saving {path:?}: expected a .safetensors path (torch loads it with safetensors.torch.load_file), found {found:?}"
+    )]
     UnsupportedWeightFormat {
         /// The path that was given.
         path: PathBuf,

@@ -30,12 +30,12 @@
 //! | `wgpu` | no | Burn's GPU backend (Vulkan, Metal, DX12) |
 #![warn(missing_docs)]
 
+pub mod device;
 mod error;
 mod io;
 pub mod layers;
 
 pub use error::RecurrentError;
 pub use layers::{
-    Gru, GruConfig, Lstm, LstmConfig, LstmState, Nonlinearity, RnnState, SimpleRnn,
-    SimpleRnnConfig,
+    Gru, GruConfig, Lstm, LstmConfig, LstmState, Nonlinearity, RnnState, SimpleRnn, SimpleRnnConfig,
 };

@@ -23,8 +23,7 @@ use burn::tensor::{Device, Tensor};
 use common::{Array, assert_close, cpu_devices, fixture_dir, read_safetensors, values};
 use recurrent::layers::LayerWeights;
 use recurrent::{
-    Gru, GruConfig, Lstm, LstmConfig, LstmState, Nonlinearity, RnnState, SimpleRnn,
-    SimpleRnnConfig,
+    Gru, GruConfig, Lstm, LstmConfig, LstmState, Nonlinearity, RnnState, SimpleRnn, SimpleRnnConfig,
 };
 
 const TOLERANCE: f32 = 1e-5;
@@ -164,8 +163,14 @@ impl AnyLayer {
         for (k, layer) in self.weights().iter().enumerate() {
             for (d, w) in layer.directions().enumerate() {
                 let suffix = if d == 0 { "" } else { "_reverse" };
-                named.push((format!("weight_ih_l{k}{suffix}"), ParamTensor::Weight(w.weight_ih.val())));
-                named.push((format!("weight_hh_l{k}{suffix}"), ParamTensor::Weight(w.weight_hh.val())));
+                named.push((
+                    format!("weight_ih_l{k}{suffix}"),
+                    ParamTensor::Weight(w.weight_ih.val()),
+                ));
+                named.push((
+                    format!("weight_hh_l{k}{suffix}"),
+                    ParamTensor::Weight(w.weight_hh.val()),
+                ));
                 for (name, bias) in [("bias_ih", &w.bias_ih), ("bias_hh", &w.bias_hh)] {
                     if let Some(b) = bias {
                         named.push((format!("{name}_l{k}{suffix}"), ParamTensor::Bias(b.val())));
@@ -234,7 +239,8 @@ fn forward_matches_pytorch_for_every_case() {
             let what = |t: &str| format!("{backend}/{}: {t}", f.case.name);
             let layer = AnyLayer::build(&f.case, true, &device).load(&f.weights("weights.pt"));
             let h0 = f.case.given_state.then(|| f.get("h0").tensor(&device));
-            let c0 = (f.case.given_state && f.case.cell == "lstm").then(|| f.get("c0").tensor(&device));
+            let c0 =
+                (f.case.given_state && f.case.cell == "lstm").then(|| f.get("c0").tensor(&device));
             let (out, h_n, c_n) = layer.forward(f.get("input").tensor(&device), h0, c0);
             assert_close(&what("output"), out, f.get("output"), TOLERANCE);
             assert_close(&what("h_n"), h_n, f.get("h_n"), TOLERANCE);
@@ -270,12 +276,27 @@ fn gradients_match_pytorch_for_every_case() {
             let grad = |t: Option<Tensor<3>>, name: &str| {
                 t.unwrap_or_else(|| panic!("{}: no gradient for {name}", what(name)))
             };
-            assert_close(&what("grad_input"), grad(input.grad(&grads), "input"), f.get("grad_input"), TOLERANCE);
+            assert_close(
+                &what("grad_input"),
+                grad(input.grad(&grads), "input"),
+                f.get("grad_input"),
+                TOLERANCE,
+            );
             if let Some(h0) = h0 {
-                assert_close(&what("grad_h0"), grad(h0.grad(&grads), "h0"), f.get("grad_h0"), TOLERANCE);
+                assert_close(
+                    &what("grad_h0"),
+                    grad(h0.grad(&grads), "h0"),
+                    f.get("grad_h0"),
+                    TOLERANCE,
+                );
             }
             if let Some(c0) = c0 {
-                assert_close(&what("grad_c0"), grad(c0.grad(&grads), "c0"), f.get("grad_c0"), TOLERANCE);
+                assert_close(
+                    &what("grad_c0"),
+                    grad(c0.grad(&grads), "c0"),
+                    f.get("grad_c0"),
+                    TOLERANCE,
+                );
             }
             let params = layer.named_parameters();
             let expected_count = f.data.keys().filter(|k| k.starts_with("grad.")).count();
@@ -324,7 +345,12 @@ fn sequence_first_layout_gives_the_transposed_numbers() {
         let c0 = (f.case.cell == "lstm").then(|| f.get("c0").tensor(device));
         let (out, h_n, _) = layer.forward(input, h0, c0);
         let what = format!("{} (batch_first = false)", f.case.name);
-        assert_close(&format!("{what}: output"), out.swap_dims(0, 1), f.get("output"), TOLERANCE);
+        assert_close(
+            &format!("{what}: output"),
+            out.swap_dims(0, 1),
+            f.get("output"),
+            TOLERANCE,
+        );
         assert_close(&format!("{what}: h_n"), h_n, f.get("h_n"), TOLERANCE);
     }
 }
@@ -337,8 +363,8 @@ fn stepping_matches_pytorch_on_unidirectional_cases() {
         let input = f.get("input").tensor::<3>(device);
         let [batch, seq, features] = input.dims();
         let mut hidden = f.case.given_state.then(|| f.get("h0").tensor::<3>(device));
-        let mut cell = (f.case.given_state && f.case.cell == "lstm")
-            .then(|| f.get("c0").tensor::<3>(device));
+        let mut cell =
+            (f.case.given_state && f.case.cell == "lstm").then(|| f.get("c0").tensor::<3>(device));
         let mut outputs = Vec::new();
         for t in 0..seq {
             let x_t = input.clone().narrow(1, t, 1).reshape([batch, features]);
@@ -354,7 +380,9 @@ fn stepping_matches_pytorch_on_unidirectional_cases() {
                 AnyLayer::Lstm(l) => {
                     let state = hidden.take().map(|hidden| LstmState {
                         hidden,
-                        cell: cell.take().unwrap_or_else(|| Tensor::zeros([f.case.num_layers, batch, 4], device)),
+                        cell: cell.take().unwrap_or_else(|| {
+                            Tensor::zeros([f.case.num_layers, batch, 4], device)
+                        }),
                     });
                     let (o, s) = l.step(x_t, state);
                     (o, s.hidden, Some(s.cell))
@@ -365,10 +393,25 @@ fn stepping_matches_pytorch_on_unidirectional_cases() {
             cell = c;
         }
         let output = Tensor::stack::<3>(outputs, 1);
-        assert_close(&format!("{}: stepped output", f.case.name), output, f.get("output"), TOLERANCE);
-        assert_close(&format!("{}: stepped h_n", f.case.name), hidden.expect("a state"), f.get("h_n"), TOLERANCE);
+        assert_close(
+            &format!("{}: stepped output", f.case.name),
+            output,
+            f.get("output"),
+            TOLERANCE,
+        );
+        assert_close(
+            &format!("{}: stepped h_n", f.case.name),
+            hidden.expect("a state"),
+            f.get("h_n"),
+            TOLERANCE,
+        );
         if let Some(cell) = cell {
-            assert_close(&format!("{}: stepped c_n", f.case.name), cell, f.get("c_n"), TOLERANCE);
+            assert_close(
+                &format!("{}: stepped c_n", f.case.name),
+                cell,
+                f.get("c_n"),
+                TOLERANCE,
+            );
         }
     }
 }
@@ -396,9 +439,24 @@ fn prefixed_load_takes_a_submodule_of_a_bigger_state_dict() {
                 .load_pytorch_prefixed(dir.join(file), "rnn.")
                 .unwrap_or_else(|e| panic!("{file}: {e}"));
             let (out, state) = lstm.forward(data["input"].tensor(&device), None);
-            assert_close(&format!("{backend}/{file}: output"), out, &data["output"], TOLERANCE);
-            assert_close(&format!("{backend}/{file}: h_n"), state.hidden, &data["h_n"], TOLERANCE);
-            assert_close(&format!("{backend}/{file}: c_n"), state.cell, &data["c_n"], TOLERANCE);
+            assert_close(
+                &format!("{backend}/{file}: output"),
+                out,
+                &data["output"],
+                TOLERANCE,
+            );
+            assert_close(
+                &format!("{backend}/{file}: h_n"),
+                state.hidden,
+                &data["h_n"],
+                TOLERANCE,
+            );
+            assert_close(
+                &format!("{backend}/{file}: c_n"),
+                state.cell,
+                &data["c_n"],
+                TOLERANCE,
+            );
         }
     }
 }

@@ -52,7 +52,7 @@ layer_config!(
 /// let (output, state) = lstm.forward(input, Some(state));
 /// assert_eq!(output.dims(), [4, 6, 3]);
 /// // The last output step is the final hidden state.
-/// let last = output.narrow(1, 5, 1).reshape([4, 3]);
+/// let last = output.clone().narrow(1, 5, 1).reshape([4, 3]);
 /// let diff: f32 = (last - state.hidden.reshape([4, 3])).abs().max().into_scalar();
 /// assert_eq!(diff, 0.0);
 /// // |h| < 1 always: h = o * tanh(c) with 0 < o < 1.

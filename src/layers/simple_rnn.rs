@@ -4,7 +4,8 @@ use burn::module::Module;
 
 use super::cell::{CellKind, Nonlinearity};
 use super::stack::RecurrentStack;
-use super::state::RnnState;use super::{layer_config, recurrent_layer};
+use super::state::RnnState;
+use super::{layer_config, recurrent_layer};
 
 layer_config!(
     /// Options of a [`SimpleRnn`], PyTorch's `nn.RNN` arguments.

@@ -243,8 +243,10 @@ impl RecurrentStack {
         let directions: Vec<&DirectionWeights> = layer.directions().collect();
         let d = directions.len();
 
-        let weight_ih_t: Tensor<3> = stack_directions(&directions, |w| w.weight_ih.val().transpose());
-        let weight_hh_t: Tensor<3> = stack_directions(&directions, |w| w.weight_hh.val().transpose());
+        let weight_ih_t: Tensor<3> =
+            stack_directions(&directions, |w| w.weight_ih.val().transpose());
+        let weight_hh_t: Tensor<3> =
+            stack_directions(&directions, |w| w.weight_hh.val().transpose());
         let (folded_bias, bias_hn) = self.biases(&directions);
 
         let inputs = if d == 1 {
@@ -322,14 +324,16 @@ impl RecurrentStack {
                     );
                     bias(w, false) + bias_hh_rz
                 });
-                let bias_hn: Tensor<2> = stack_directions(directions, |w| bias(w, true).narrow(0, 2 * h, h));
+                let bias_hn: Tensor<2> =
+                    stack_directions(directions, |w| bias(w, true).narrow(0, 2 * h, h));
                 (
                     Some(folded.reshape([d, 1, gate_width])),
                     Some(bias_hn.reshape([d, 1, h])),
                 )
             }
             _ => {
-                let folded: Tensor<2> = stack_directions(directions, |w| bias(w, false) + bias(w, true));
+                let folded: Tensor<2> =
+                    stack_directions(directions, |w| bias(w, false) + bias(w, true));
                 (Some(folded.reshape([d, 1, gate_width])), None)
             }
         }

@@ -10,11 +10,16 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 /// Every CPU backend this build has, by name. CI runs the tests with both features on.
 pub fn cpu_devices() -> Vec<(&'static str, Device)> {
-    let mut devices = Vec::new();
-    #[cfg(feature = "flex")]
-    devices.push(("flex", Device::flex()));
-    #[cfg(feature = "ndarray")]
-    devices.push(("ndarray", Device::ndarray()));
+    let devices: Vec<_> = recurrent::device::available()
+        .into_iter()
+        .filter(|name| *name != "wgpu")
+        .map(|name| {
+            (
+                name,
+                recurrent::device::from_name(name).expect("a compiled-in backend"),
+            )
+        })
+        .collect();
     assert!(
         !devices.is_empty(),
         "no CPU backend compiled in: enable the `flex` or `ndarray` feature"
@@ -35,7 +40,10 @@ pub struct Array {
 
 impl Array {
     pub fn tensor<const D: usize>(&self, device: &Device) -> Tensor<D> {
-        Tensor::from_data(TensorData::new(self.values.clone(), self.shape.clone()), device)
+        Tensor::from_data(
+            TensorData::new(self.values.clone(), self.shape.clone()),
+            device,
+        )
     }
 }
 

@@ -1,0 +1,126 @@
+//! Loads an `nn.LSTM` saved by PyTorch and checks that it gives PyTorch's numbers.
+//!
+//! ```text
+//! cargo run --example pytorch_import                     # the committed fixture, flex backend
+//! cargo run --example pytorch_import -- --backend ndarray --features ndarray
+//! cargo run --example pytorch_import -- --weights my_lstm.pt --data my_data.safetensors
+//! ```
+//!
+//! The default weights are `tests/fixtures/pytorch/lstm_long/weights.pt`, written by
+//! `scripts/pytorch_reference.py` from `nn.LSTM(3, 4, num_layers=2, bidirectional=True,
+//! batch_first=True)`; the data file beside it holds PyTorch's input, initial state and output.
+//! Exits with an error if any output differs from PyTorch's by more than 1e-5.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use burn::store::{ModuleStore, SafetensorsStore, bridge};
+use burn::tensor::{Device, Tensor, TensorData};
+use recurrent::{LstmConfig, LstmState};
+
+struct Args {
+    backend: String,
+    weights: PathBuf,
+    data: PathBuf,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pytorch/lstm_long");
+    let mut args = Args {
+        backend: "flex".into(),
+        weights: fixture.join("weights.pt"),
+        data: fixture.join("data.safetensors"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--backend" => args.backend = value()?,
+            "--weights" => args.weights = value()?.into(),
+            "--data" => args.data = value()?.into(),
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}: expected --backend, --weights or --data"
+                ));
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// Reads the named tensors of a safetensors file onto `device`.
+fn read_tensors(path: &PathBuf, device: &Device) -> Result<BTreeMap<String, Tensor<3>>, String> {
+    let mut store = SafetensorsStore::from_file(path);
+    let tensors = store
+        .get_all_tensors()
+        .map_err(|e| format!("{path:?}: {e}"))?;
+    let mut out = BTreeMap::new();
+    for (name, t) in tensors {
+        let data: TensorData = bridge::to_data(t).map_err(|e| format!("{name}: {e}"))?;
+        if t.shape.len() == 3 {
+            out.insert(name.clone(), Tensor::from_data(data, device));
+        }
+    }
+    Ok(out)
+}
+
+fn main() {
+    // Errors print with their message (Display), not as a Debug dump.
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let args = parse_args()?;
+    let device = recurrent::device::from_name(&args.backend)?;
+    let data = read_tensors(&args.data, &device)?;
+    let get = |k: &str| {
+        data.get(k)
+            .cloned()
+            .ok_or(format!("{:?} has no {k:?}", args.data))
+    };
+
+    let lstm = LstmConfig::new(3, 4)
+        .with_num_layers(2)
+        .with_bidirectional(true)
+        .init(&device)
+        .load_pytorch(&args.weights)?;
+    println!(
+        "loaded {:?} on {} ({} layers, {} directions)",
+        args.weights,
+        args.backend,
+        lstm.num_layers(),
+        lstm.num_directions()
+    );
+
+    let state = LstmState {
+        hidden: get("h0")?,
+        cell: get("c0")?,
+    };
+    let (output, state) = lstm.try_forward(get("input")?, Some(state))?;
+    println!(
+        "output {:?}, h_n {:?}, c_n {:?}",
+        output.dims(),
+        state.hidden.dims(),
+        state.cell.dims()
+    );
+
+    let mut worst = 0.0f32;
+    for (name, ours) in [
+        ("output", output),
+        ("h_n", state.hidden),
+        ("c_n", state.cell),
+    ] {
+        let diff: f32 = (ours - get(name)?).abs().max().into_scalar();
+        println!("max |recurrent - pytorch| for {name}: {diff:.2e}");
+        worst = worst.max(diff);
+    }
+    if worst > 1e-5 {
+        return Err(format!("outputs differ from PyTorch's by {worst:e}, over 1e-5").into());
+    }
+    println!("matches PyTorch to 1e-5");
+    Ok(())
+}
