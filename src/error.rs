@@ -183,6 +183,194 @@ pub enum RecurrentError {
         /// What went wrong.
         reason: String,
     },
+
+    // ---- data ----
+    /// Inputs whose length does not match their declared shape, or a zero-sized shape.
+    #[error("data shape mismatch for {what}: expected {expected}, found {found}")]
+    DataShapeMismatch {
+        /// What was being checked.
+        what: &'static str,
+        /// What the shape requires.
+        expected: String,
+        /// What was given.
+        found: String,
+    },
+    /// A dataset with no sequences where at least one is needed.
+    #[error("empty dataset: expected at least one sequence, found none")]
+    EmptyDataset,
+    /// Sequences (or steps) of different lengths where all must be equal.
+    #[error(
+        "ragged sequences: sequence {sequence} has {found} {what}, expected {expected} like the first"
+    )]
+    RaggedSequences {
+        /// The first sequence that differs.
+        sequence: usize,
+        /// `"steps"` or `"features in a step"`.
+        what: &'static str,
+        /// The first sequence's count.
+        expected: usize,
+        /// This sequence's count.
+        found: usize,
+    },
+    /// Targets whose count does not match the sequences.
+    #[error("target count mismatch for {kind}: expected {expected}, found {found}")]
+    TargetCountMismatch {
+        /// The kind of targets.
+        kind: &'static str,
+        /// What the inputs require.
+        expected: String,
+        /// What was given.
+        found: String,
+    },
+    /// A binary label that is neither 0 nor 1.
+    #[error("invalid binary label for sequence {sequence}: expected 0.0 or 1.0, found {value}")]
+    InvalidBinaryLabel {
+        /// The sequence.
+        sequence: usize,
+        /// The label.
+        value: f32,
+    },
+    /// A class label outside `0..num_classes`.
+    #[error(
+        "class out of range for sequence {sequence}: expected a label below {num_classes}, found {label}"
+    )]
+    ClassOutOfRange {
+        /// The sequence.
+        sequence: usize,
+        /// The label.
+        label: usize,
+        /// The number of classes.
+        num_classes: usize,
+    },
+    /// NaN or infinity in the inputs or targets.
+    #[error(
+        "non-finite {what} value in sequence {sequence}: expected a finite number, found {value}"
+    )]
+    NonFiniteValue {
+        /// `"input"` or `"target"`.
+        what: &'static str,
+        /// The sequence.
+        sequence: usize,
+        /// The value.
+        value: f32,
+    },
+    /// A split fraction that leaves one side empty.
+    #[error(
+        "invalid split fraction: expected 0 < fraction < 1 leaving both parts of {len} sequences non-empty, found {fraction}"
+    )]
+    InvalidSplitFraction {
+        /// The fraction given.
+        fraction: f64,
+        /// The dataset's size.
+        len: usize,
+    },
+    /// An index past the end of a dataset.
+    #[error("index out of range: expected an index below {len}, found {index}")]
+    IndexOutOfRange {
+        /// The index.
+        index: usize,
+        /// The dataset's size.
+        len: usize,
+    },
+    /// A data generator's options that cannot produce data.
+    #[error("invalid {generator} config: {reason}")]
+    InvalidGeneratorConfig {
+        /// The generator.
+        generator: &'static str,
+        /// What is wrong, with the expected and found values.
+        reason: String,
+    },
+
+    // ---- models ----
+    /// A model config asked for zero outputs.
+    #[error("invalid model config: output_size must be at least 1, found 0")]
+    ZeroOutputSize,
+
+    // ---- training ----
+    /// A trainer config asked for zero epochs.
+    #[error("invalid trainer config: epochs must be at least 1, found 0")]
+    ZeroEpochs,
+    /// A trainer config asked for batches of zero sequences.
+    #[error("invalid trainer config: batch_size must be at least 1, found 0")]
+    ZeroBatchSize,
+    /// A learning rate that is not a positive finite number.
+    #[error("invalid trainer config: learning_rate must be finite and > 0, found {learning_rate}")]
+    InvalidLearningRate {
+        /// The value given.
+        learning_rate: f64,
+    },
+    /// A weight decay that is negative or not finite.
+    #[error("invalid trainer config: weight_decay must be finite and >= 0, found {weight_decay}")]
+    InvalidWeightDecay {
+        /// The value given.
+        weight_decay: f64,
+    },
+    /// A gradient-clipping norm that is not a positive finite number.
+    #[error("invalid trainer config: grad_clip_norm must be finite and > 0, found {norm}")]
+    InvalidGradientClip {
+        /// The value given.
+        norm: f64,
+    },
+    /// An SGD momentum outside `[0, 1)`.
+    #[error("invalid trainer config: momentum must be in [0, 1), found {momentum}")]
+    InvalidMomentum {
+        /// The value given.
+        momentum: f64,
+    },
+    /// A learning-rate schedule that cannot run.
+    #[error("invalid trainer config: learning-rate schedule {schedule}: {reason}")]
+    InvalidSchedule {
+        /// The schedule.
+        schedule: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Data whose features differ from the model's input size.
+    #[error(
+        "{which} data feature mismatch: expected {expected} features (the model's input_size), found {found}"
+    )]
+    FeatureMismatch {
+        /// `"training"`, `"validation"` or `"evaluation"`.
+        which: &'static str,
+        /// The model's input size.
+        expected: usize,
+        /// The data's features.
+        found: usize,
+    },
+    /// Targets of a kind the objective cannot use.
+    #[error(
+        "{which} targets do not fit the objective {objective}: expected {expected}, found {found}"
+    )]
+    ObjectiveMismatch {
+        /// `"training"`, `"validation"` or `"evaluation"`.
+        which: &'static str,
+        /// The objective.
+        objective: &'static str,
+        /// The targets (or model outputs) the objective needs.
+        expected: String,
+        /// What the data (or model) has.
+        found: String,
+    },
+    /// The loss became NaN or infinite; the model from before the step is kept.
+    #[error(
+        "training diverged: the loss became {loss} at epoch {epoch}, step {step} (expected a finite loss; try a lower learning rate or gradient clipping)"
+    )]
+    Diverged {
+        /// The epoch (1-based).
+        epoch: usize,
+        /// The step within the epoch (1-based).
+        step: usize,
+        /// The loss value.
+        loss: f32,
+    },
+    /// Writing a history file failed; any earlier file at the path is left intact.
+    #[error("could not write {path:?}: {reason}")]
+    WriteFailed {
+        /// The path.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 impl RecurrentError {

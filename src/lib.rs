@@ -30,12 +30,17 @@
 //! | `wgpu` | no | Burn's GPU backend (Vulkan, Metal, DX12) |
 #![warn(missing_docs)]
 
+pub mod data;
 pub mod device;
 mod error;
 mod io;
 pub mod layers;
+pub mod model;
+pub mod train;
 
 pub use error::RecurrentError;
 pub use layers::{
     Gru, GruConfig, Lstm, LstmConfig, LstmState, Nonlinearity, RnnState, SimpleRnn, SimpleRnnConfig,
 };
+pub use model::{CellType, Readout, SequenceModel, SequenceModelConfig};
+pub use train::{Objective, Trainer, TrainerConfig};

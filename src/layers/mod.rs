@@ -6,7 +6,7 @@
 mod cell;
 mod gru;
 mod lstm;
-mod params;
+pub(crate) mod params;
 mod simple_rnn;
 pub(crate) mod stack;
 mod state;

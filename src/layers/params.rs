@@ -57,14 +57,20 @@ pub(crate) struct UniformInit {
 }
 
 impl UniformInit {
-    pub(crate) fn new(hidden_size: usize, seed: Option<u64>) -> Self {
+    /// Draws from U(-1/sqrt(fan), 1/sqrt(fan)): `fan` is the hidden size for a recurrent layer,
+    /// the input size for a linear layer (PyTorch's defaults for both).
+    pub(crate) fn new(fan: usize, seed: Option<u64>) -> Self {
         Self {
-            bound: 1.0 / (hidden_size as f64).sqrt(),
+            bound: 1.0 / (fan as f64).sqrt(),
             rng: seed.map(StdRng::seed_from_u64),
         }
     }
 
-    fn tensor<const D: usize>(&mut self, shape: [usize; D], device: &Device) -> Tensor<D> {
+    pub(crate) fn tensor<const D: usize>(
+        &mut self,
+        shape: [usize; D],
+        device: &Device,
+    ) -> Tensor<D> {
         match &mut self.rng {
             Some(rng) => {
                 let bound = self.bound as f32;

@@ -1,0 +1,84 @@
+//! Progress reports: an indicatif bar on a terminal, plain lines otherwise.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::config::ProgressMode;
+use super::history::EpochRecord;
+
+pub(crate) struct Progress {
+    epochs: usize,
+    batches: usize,
+    bar: Option<ProgressBar>,
+    use_bar: bool,
+    lines: bool,
+}
+
+impl Progress {
+    pub(crate) fn new(mode: ProgressMode, epochs: usize, batches: usize) -> Self {
+        let terminal = std::io::stderr().is_terminal();
+        let (use_bar, lines) = match mode {
+            ProgressMode::Auto => (terminal, true),
+            ProgressMode::BarOnly => (terminal, false),
+            ProgressMode::Lines => (false, true),
+            ProgressMode::Quiet => (false, false),
+        };
+        Self {
+            epochs,
+            batches,
+            bar: None,
+            use_bar,
+            lines,
+        }
+    }
+
+    pub(crate) fn start_epoch(&mut self, epoch: usize) {
+        if self.use_bar {
+            let bar = ProgressBar::new(self.batches as u64)
+                .with_prefix(format!("epoch {epoch}/{}", self.epochs));
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{prefix} [{bar:30}] {pos}/{len} batches, loss {msg}, {per_sec}, eta {eta}",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
+            );
+            self.bar = Some(bar);
+        }
+    }
+
+    pub(crate) fn step(&mut self, running_loss: f64) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{running_loss:.4}"));
+            bar.inc(1);
+        }
+    }
+
+    pub(crate) fn finish_epoch(&mut self, record: &EpochRecord, metric: &str) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        if self.lines {
+            eprintln!("{}", epoch_line(record, self.epochs, metric));
+        }
+    }
+}
+
+/// `Epoch [3/10], Loss: 0.4213, accuracy: 0.8125, valid loss: 0.3990, valid accuracy: 0.8300 (0.21 s, 4762 seq/s)`
+pub(crate) fn epoch_line(record: &EpochRecord, epochs: usize, metric: &str) -> String {
+    let mut line = format!(
+        "Epoch [{}/{}], Loss: {:.4}, {metric}: {:.4}",
+        record.epoch, epochs, record.train_loss, record.train_metric
+    );
+    if let (Some(loss), Some(value)) = (record.valid_loss, record.valid_metric) {
+        line.push_str(&format!(
+            ", valid loss: {loss:.4}, valid {metric}: {value:.4}"
+        ));
+    }
+    line.push_str(&format!(
+        " ({:.2} s, {:.0} seq/s)",
+        record.seconds, record.sequences_per_second
+    ));
+    line
+}

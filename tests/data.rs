@@ -1,0 +1,443 @@
+//! Datasets and generators: validation, statistics, determinism, and Burn's `Dataset`.
+
+use burn::data::dataset::Dataset;
+use burn::tensor::Device;
+use recurrent::RecurrentError;
+use recurrent::data::{
+    AddingProblemConfig, BatchTargets, DelayedRecallConfig, SequenceDataset, SineForecastConfig,
+    SumSignConfig, Target, Targets, data_loader,
+};
+
+#[test]
+fn every_generator_is_deterministic_for_a_seed() {
+    let same = |a: SequenceDataset, b: SequenceDataset, c: SequenceDataset, name: &str| {
+        assert_eq!(a, b, "{name}: same seed, same data");
+        assert_ne!(a, c, "{name}: another seed, other data");
+    };
+    let s = SumSignConfig::new();
+    same(
+        s.generate(50, 1).unwrap(),
+        s.generate(50, 1).unwrap(),
+        s.generate(50, 2).unwrap(),
+        "SumSign",
+    );
+    let a = AddingProblemConfig::new();
+    same(
+        a.generate(50, 1).unwrap(),
+        a.generate(50, 1).unwrap(),
+        a.generate(50, 2).unwrap(),
+        "Adding",
+    );
+    let d = DelayedRecallConfig::new();
+    same(
+        d.generate(50, 1).unwrap(),
+        d.generate(50, 1).unwrap(),
+        d.generate(50, 2).unwrap(),
+        "Recall",
+    );
+    let w = SineForecastConfig::new();
+    same(
+        w.generate(50, 1).unwrap(),
+        w.generate(50, 1).unwrap(),
+        w.generate(50, 2).unwrap(),
+        "Sine",
+    );
+}
+
+#[test]
+fn sum_sign_is_standard_normal_and_balanced() {
+    let data = SumSignConfig::new()
+        .with_seq_len(12)
+        .with_num_features(2)
+        .generate(5000, 3)
+        .unwrap();
+    assert_eq!(
+        (data.len(), data.seq_len(), data.num_features()),
+        (5000, 12, 2)
+    );
+    let x = data.inputs();
+    let mean = x.iter().sum::<f32>() / x.len() as f32;
+    let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / x.len() as f32;
+    assert!(mean.abs() < 0.02, "mean {mean}");
+    assert!((var - 1.0).abs() < 0.03, "variance {var}");
+    let Targets::Binary(labels) = data.targets() else {
+        panic!("binary labels")
+    };
+    let positive = labels.iter().sum::<f32>() / labels.len() as f32;
+    assert!((positive - 0.5).abs() < 0.03, "label balance {positive}");
+    // Each label is the sign of its sequence's sum.
+    for (i, label) in labels.iter().enumerate() {
+        let sum: f32 = x[i * 24..(i + 1) * 24].iter().sum();
+        assert_eq!(*label, if sum > 0.0 { 1.0 } else { 0.0 });
+    }
+}
+
+#[test]
+fn adding_problem_marks_one_value_in_each_half() {
+    let data = AddingProblemConfig::new()
+        .with_seq_len(40)
+        .generate(2000, 5)
+        .unwrap();
+    let Targets::Real { values, outputs: 1 } = data.targets() else {
+        panic!("one real target")
+    };
+    let x = data.inputs();
+    for (i, target) in values.iter().enumerate() {
+        let seq = &x[i * 80..(i + 1) * 80];
+        let marked: Vec<usize> = (0..40).filter(|t| seq[2 * t + 1] == 1.0).collect();
+        assert_eq!(marked.len(), 2);
+        assert!(marked[0] < 20 && marked[1] >= 20, "{marked:?}");
+        let sum = seq[2 * marked[0]] + seq[2 * marked[1]];
+        assert!((sum - target).abs() < 1e-6);
+        assert!((0..40).all(|t| (0.0..1.0).contains(&seq[2 * t])));
+    }
+    let mean = values.iter().sum::<f32>() / values.len() as f32;
+    let mse_of_mean: f32 =
+        values.iter().map(|v| (v - 1.0).powi(2)).sum::<f32>() / values.len() as f32;
+    assert!((mean - 1.0).abs() < 0.03, "mean target {mean}");
+    assert!(
+        (mse_of_mean - AddingProblemConfig::BASELINE_MSE).abs() < 0.015,
+        "{mse_of_mean}"
+    );
+}
+
+#[test]
+fn delayed_recall_shows_the_symbol_first_and_cues_last() {
+    let config = DelayedRecallConfig::new().with_num_symbols(5).with_delay(8);
+    let data = config.generate(3000, 7).unwrap();
+    assert_eq!((data.seq_len(), data.num_features()), (10, 6));
+    let Targets::Class {
+        labels,
+        num_classes: 5,
+    } = data.targets()
+    else {
+        panic!("5 classes")
+    };
+    let mut counts = [0usize; 5];
+    for (i, &label) in labels.iter().enumerate() {
+        counts[label] += 1;
+        let seq = &data.get(i).unwrap().input;
+        let first: Vec<f32> = seq[..6].to_vec();
+        let mut expected = vec![0.0; 6];
+        expected[label] = 1.0;
+        assert_eq!(first, expected);
+        // The symbol never reappears as a distractor; the cue is only on the last step.
+        for t in 1..9 {
+            assert_eq!(seq[t * 6 + label], 0.0);
+            assert_eq!(seq[t * 6 + 5], 0.0);
+        }
+        assert_eq!(seq[9 * 6 + 5], 1.0);
+    }
+    assert!(
+        counts
+            .iter()
+            .all(|&c| (c as f32 / 3000.0 - 0.2).abs() < 0.03),
+        "{counts:?}"
+    );
+    assert_eq!(config.baseline_accuracy(), 0.2);
+}
+
+#[test]
+fn sine_forecast_targets_are_the_next_clean_value() {
+    let clean = SineForecastConfig::new()
+        .with_noise(0.0)
+        .with_per_step(true)
+        .generate(20, 9)
+        .unwrap();
+    let Targets::PerStep { values, outputs: 1 } = clean.targets() else {
+        panic!("per step")
+    };
+    // Without noise the target at step t is the input at step t + 1.
+    for i in 0..20 {
+        for t in 0..19 {
+            assert!((values[i * 20 + t] - clean.inputs()[i * 20 + t + 1]).abs() < 1e-6);
+        }
+    }
+    assert!(clean.inputs().iter().all(|v| v.abs() < 1.5));
+    let noisy = SineForecastConfig::new().generate(500, 9).unwrap();
+    assert_eq!(noisy.targets().outputs(), 1);
+    let persistence = SineForecastConfig::persistence_mse(&noisy);
+    assert!(persistence > 0.01 && persistence < 1.0, "{persistence}");
+}
+
+#[test]
+fn generator_configs_that_cannot_work_are_rejected() {
+    let err = SumSignConfig::new()
+        .with_seq_len(0)
+        .generate(10, 1)
+        .unwrap_err();
+    assert!(
+        matches!(&err, RecurrentError::InvalidGeneratorConfig { reason, .. } if reason == "seq_len must be at least 1, found 0"),
+        "{err}"
+    );
+    let err = AddingProblemConfig::new()
+        .with_seq_len(1)
+        .generate(10, 1)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RecurrentError::InvalidGeneratorConfig {
+                generator: "AddingProblem",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = DelayedRecallConfig::new()
+        .with_num_symbols(1)
+        .generate(10, 1)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RecurrentError::InvalidGeneratorConfig {
+                generator: "DelayedRecall",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = SineForecastConfig::new()
+        .with_noise(-1.0)
+        .generate(10, 1)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RecurrentError::InvalidGeneratorConfig {
+                generator: "SineForecast",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        SumSignConfig::new().generate(0, 1).unwrap_err(),
+        RecurrentError::EmptyDataset
+    );
+}
+
+#[test]
+fn a_dataset_from_the_users_numbers_is_validated() {
+    let ok = SequenceDataset::new(
+        vec![0.0; 12],
+        [2, 3, 2],
+        Targets::Class {
+            labels: vec![0, 2],
+            num_classes: 3,
+        },
+    );
+    assert!(ok.is_ok());
+    let err = SequenceDataset::new(vec![0.0; 11], [2, 3, 2], Targets::Binary(vec![0.0, 1.0]))
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RecurrentError::DataShapeMismatch { what: "inputs", .. }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("12 values") && err.to_string().contains("found 11 values"),
+        "{err}"
+    );
+    let err =
+        SequenceDataset::new(vec![0.0; 12], [2, 3, 2], Targets::Binary(vec![0.0])).unwrap_err();
+    assert!(
+        matches!(err, RecurrentError::TargetCountMismatch { .. }),
+        "{err}"
+    );
+    let err = SequenceDataset::new(vec![0.0; 12], [2, 3, 2], Targets::Binary(vec![0.0, 0.5]))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        RecurrentError::InvalidBinaryLabel {
+            sequence: 1,
+            value: 0.5
+        }
+    );
+    let err = SequenceDataset::new(
+        vec![0.0; 12],
+        [2, 3, 2],
+        Targets::Class {
+            labels: vec![0, 3],
+            num_classes: 3,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        RecurrentError::ClassOutOfRange {
+            sequence: 1,
+            label: 3,
+            num_classes: 3
+        }
+    );
+    let err = SequenceDataset::new(
+        vec![0.0; 12],
+        [2, 3, 2],
+        Targets::Real {
+            values: vec![1.0, f32::INFINITY],
+            outputs: 1,
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RecurrentError::NonFiniteValue {
+                what: "target",
+                sequence: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = SequenceDataset::new(
+        vec![0.0; 12],
+        [2, 3, 2],
+        Targets::PerStep {
+            values: vec![0.0; 2],
+            outputs: 1,
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, RecurrentError::TargetCountMismatch { .. }),
+        "{err}"
+    );
+    let err = SequenceDataset::new(vec![], [0, 0, 1], Targets::Binary(vec![])).unwrap_err();
+    assert!(
+        matches!(err, RecurrentError::DataShapeMismatch { .. }),
+        "{err}"
+    );
+
+    let ragged = vec![vec![vec![1.0], vec![2.0]], vec![vec![1.0]]];
+    let err = SequenceDataset::from_vecs(ragged, Targets::Binary(vec![0.0, 1.0])).unwrap_err();
+    assert_eq!(
+        err,
+        RecurrentError::RaggedSequences {
+            sequence: 1,
+            what: "steps",
+            expected: 2,
+            found: 1
+        }
+    );
+    let ragged = vec![vec![vec![1.0], vec![2.0]], vec![vec![1.0], vec![1.0, 2.0]]];
+    let err = SequenceDataset::from_vecs(ragged, Targets::Binary(vec![0.0, 1.0])).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RecurrentError::RaggedSequences {
+                what: "features in a step",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        SequenceDataset::from_vecs(vec![], Targets::Binary(vec![])).unwrap_err(),
+        RecurrentError::EmptyDataset
+    );
+}
+
+#[test]
+fn split_and_shuffle_keep_every_sequence_once() {
+    let data = SumSignConfig::new().generate(100, 1).unwrap();
+    let (a, b) = data.split(0.8, 4).unwrap();
+    assert_eq!((a.len(), b.len()), (80, 20));
+    let mut all: Vec<Vec<u32>> = (0..80)
+        .map(|i| {
+            a.get(i)
+                .unwrap()
+                .input
+                .iter()
+                .map(|v| v.to_bits())
+                .collect()
+        })
+        .chain((0..20).map(|i| {
+            b.get(i)
+                .unwrap()
+                .input
+                .iter()
+                .map(|v| v.to_bits())
+                .collect()
+        }))
+        .collect();
+    let mut original: Vec<Vec<u32>> = (0..100)
+        .map(|i| {
+            data.get(i)
+                .unwrap()
+                .input
+                .iter()
+                .map(|v| v.to_bits())
+                .collect()
+        })
+        .collect();
+    all.sort();
+    original.sort();
+    assert_eq!(all, original);
+    assert_eq!(data.split(0.8, 4).unwrap(), (a, b), "deterministic");
+    let shuffled = data.shuffle(3);
+    assert_ne!(shuffled, data);
+    assert_eq!(shuffled, data.shuffle(3));
+    for fraction in [0.0, 1.0, -0.5, f64::NAN, 0.001] {
+        let err = data.split(fraction, 1).unwrap_err();
+        assert!(
+            matches!(err, RecurrentError::InvalidSplitFraction { .. }),
+            "{fraction}: {err}"
+        );
+    }
+    assert!(data.get(100).is_none());
+}
+
+#[test]
+fn the_dataset_plugs_into_burns_dataset_and_data_loader() {
+    let data = DelayedRecallConfig::new()
+        .with_num_symbols(3)
+        .with_delay(2)
+        .generate(10, 1)
+        .unwrap();
+    // Burn's Dataset trait.
+    assert_eq!(Dataset::len(&data), 10);
+    let item = Dataset::get(&data, 3).unwrap();
+    assert!(matches!(item.target, Target::Class(_)));
+    assert!(Dataset::get(&data, 10).is_err());
+    // Burn's DataLoader, through the crate's batcher.
+    let device = Device::default();
+    let loader = data_loader(&data, 4, Some(1), &device);
+    let batches: Vec<_> = loader.iter().map(|b| b.unwrap()).collect();
+    assert_eq!(
+        batches
+            .iter()
+            .map(|b| b.inputs.dims()[0])
+            .collect::<Vec<_>>(),
+        vec![4, 4, 2]
+    );
+    assert_eq!(batches[0].inputs.dims(), [4, 4, 4]);
+    let BatchTargets::Class(labels) = &batches[2].targets else {
+        panic!("class targets")
+    };
+    assert_eq!(labels.dims(), [2]);
+    // Each pass over the loader draws a new order from the seed.
+    let first: Vec<f32> = loader
+        .iter()
+        .next()
+        .unwrap()
+        .unwrap()
+        .inputs
+        .into_data()
+        .try_to_vec()
+        .unwrap();
+    let second: Vec<f32> = loader
+        .iter()
+        .next()
+        .unwrap()
+        .unwrap()
+        .inputs
+        .into_data()
+        .try_to_vec()
+        .unwrap();
+    assert_ne!(first, second);
+}

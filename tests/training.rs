@@ -1,0 +1,492 @@
+//! `Trainer::fit` end to end, through the public API only, as another crate would use it.
+
+mod common;
+
+use burn::tensor::{Device, Tensor};
+use common::cpu_devices;
+use recurrent::RecurrentError;
+use recurrent::data::{
+    AddingProblemConfig, DelayedRecallConfig, SequenceDataset, SineForecastConfig, SumSignConfig,
+    Targets,
+};
+use recurrent::model::{CellType, Readout, SequenceModel, SequenceModelConfig};
+use recurrent::train::{
+    LrSchedule, Objective, Optimizer, ProgressMode, Trainer, TrainerConfig, evaluate,
+};
+
+fn quiet(objective: Objective) -> TrainerConfig {
+    TrainerConfig::new(objective).with_progress(ProgressMode::Quiet)
+}
+
+fn seed_model(cell: CellType, seed: u64, device: &Device) -> SequenceModel {
+    SequenceModelConfig::new(cell, 1, 32, 1)
+        .with_seed(Some(seed))
+        .init(device)
+}
+
+/// The original PyTorch example's recipe: 1000 sequences, batch 32, Adam 0.01, 10 epochs.
+#[test]
+fn the_seed_model_learns_the_seed_task_on_the_default_backend() {
+    let device = Device::default();
+    let train = SumSignConfig::new().generate(1000, 11).unwrap();
+    let test = SumSignConfig::new().generate(2000, 12).unwrap();
+    let fitted = Trainer::new(quiet(Objective::BinaryClassification))
+        .fit(seed_model(CellType::Rnn, 11, &device), &train, None)
+        .unwrap();
+    let losses = fitted.history.train_losses();
+    assert_eq!(losses.len(), 10);
+    assert!(
+        losses[9] < 0.5 * losses[0],
+        "loss fell from {} to {}",
+        losses[0],
+        losses[9]
+    );
+    let accuracy = fitted.evaluate(&test).unwrap().metric;
+    assert!(accuracy >= 0.85, "accuracy on fresh data {accuracy}");
+}
+
+#[test]
+fn the_same_seed_gives_the_same_loss_history_on_every_cpu_backend() {
+    for (name, device) in cpu_devices() {
+        let run = || {
+            let train = SumSignConfig::new().generate(300, 5).unwrap();
+            let valid = SumSignConfig::new().generate(100, 6).unwrap();
+            let fitted = Trainer::new(
+                quiet(Objective::BinaryClassification)
+                    .with_epochs(3)
+                    .with_seed(9),
+            )
+            .fit(seed_model(CellType::Lstm, 5, &device), &train, Some(&valid))
+            .unwrap();
+            fitted
+                .history
+                .epochs
+                .iter()
+                .map(|e| (e.train_loss, e.train_metric, e.valid_loss, e.valid_metric))
+                .collect::<Vec<_>>()
+        };
+        let (a, b) = (run(), run());
+        assert_eq!(a, b, "{name}: two runs with the same seed differ");
+        // And another shuffle seed gives another history.
+        let train = SumSignConfig::new().generate(300, 5).unwrap();
+        let other = Trainer::new(
+            quiet(Objective::BinaryClassification)
+                .with_epochs(3)
+                .with_seed(10),
+        )
+        .fit(seed_model(CellType::Lstm, 5, &device), &train, None)
+        .unwrap();
+        assert_ne!(other.history.train_losses()[2], a[2].0, "{name}");
+    }
+}
+
+#[test]
+fn multi_class_training_beats_guessing() {
+    let device = Device::default();
+    let task = DelayedRecallConfig::new().with_num_symbols(3).with_delay(5);
+    let train = task.generate(600, 1).unwrap();
+    let test = task.generate(300, 2).unwrap();
+    let model = SequenceModelConfig::new(CellType::Gru, 4, 24, 3)
+        .with_seed(Some(1))
+        .init(&device);
+    let fitted = Trainer::new(quiet(Objective::MultiClass).with_epochs(8))
+        .fit(model, &train, Some(&test))
+        .unwrap();
+    let accuracy = fitted.history.last().unwrap().valid_metric.unwrap();
+    assert!(
+        accuracy > 0.9,
+        "accuracy {accuracy}, guessing scores {}",
+        task.baseline_accuracy()
+    );
+    let probabilities = fitted
+        .predict_proba(Tensor::zeros([5, 7, 4], &device))
+        .unwrap();
+    assert_eq!(probabilities.dims(), [5, 3]);
+    let sums: Vec<f32> = probabilities.sum_dim(1).into_data().try_to_vec().unwrap();
+    assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-5));
+}
+
+#[test]
+fn regression_beats_the_trivial_forecast_per_sequence_and_per_step() {
+    let device = Device::default();
+    for per_step in [false, true] {
+        let task = SineForecastConfig::new().with_per_step(per_step);
+        let train = task.generate(500, 3).unwrap();
+        let test = task.generate(200, 4).unwrap();
+        let readout = if per_step {
+            Readout::All
+        } else {
+            Readout::Last
+        };
+        let model = SequenceModelConfig::new(CellType::Lstm, 1, 24, 1)
+            .with_readout(readout)
+            .with_seed(Some(2))
+            .init(&device);
+        let fitted = Trainer::new(quiet(Objective::Regression).with_epochs(8))
+            .fit(model, &train, None)
+            .unwrap();
+        let mse = fitted.evaluate(&test).unwrap().loss;
+        let persistence = SineForecastConfig::persistence_mse(&test) as f64;
+        assert!(
+            mse < 0.5 * persistence,
+            "per_step {per_step}: mse {mse} vs persistence {persistence}"
+        );
+        let (values, shape) = fitted.predict(Tensor::zeros([2, 20, 1], &device)).unwrap();
+        assert_eq!(shape, if per_step { vec![2, 20, 1] } else { vec![2, 1] });
+        assert_eq!(values.len(), shape.iter().product::<usize>());
+    }
+}
+
+#[test]
+fn every_optimizer_and_schedule_trains() {
+    let device = Device::default();
+    let train = SumSignConfig::new().generate(256, 8).unwrap();
+    let configs = [
+        (Optimizer::Adam, LrSchedule::Cosine { min_lr: 0.001 }),
+        (Optimizer::AdamW, LrSchedule::Linear { final_lr: 0.002 }),
+        (
+            Optimizer::Sgd {
+                momentum: 0.9,
+                nesterov: false,
+            },
+            LrSchedule::Step {
+                epochs: 2,
+                gamma: 0.5,
+            },
+        ),
+        (
+            Optimizer::Sgd {
+                momentum: 0.0,
+                nesterov: false,
+            },
+            LrSchedule::Exponential { gamma: 0.5 },
+        ),
+    ];
+    for (optimizer, schedule) in configs {
+        let config = quiet(Objective::BinaryClassification)
+            .with_epochs(4)
+            .with_optimizer(optimizer)
+            .with_lr_schedule(schedule)
+            .with_weight_decay(1e-4)
+            .with_grad_clip_norm(Some(1.0));
+        let fitted = Trainer::new(config)
+            .fit(seed_model(CellType::Gru, 4, &device), &train, None)
+            .unwrap();
+        let h = &fitted.history.epochs;
+        assert!(
+            h[3].train_loss < h[0].train_loss,
+            "{optimizer:?} {schedule:?}: {:?}",
+            fitted.history.train_losses()
+        );
+        let lr: Vec<f64> = h.iter().map(|e| e.learning_rate).collect();
+        assert!(
+            lr[3] < lr[0],
+            "{schedule:?} lowers the learning rate: {lr:?}"
+        );
+        if let LrSchedule::Step { .. } = schedule {
+            // 0.01 for epochs 1-2 (the last step of epoch 2 is the first reduced one), then halved.
+            assert!((lr[2] - 0.005).abs() < 1e-12, "{lr:?}");
+        }
+    }
+}
+
+#[test]
+fn a_callback_sees_every_epoch_and_the_history_writes_json_and_csv() {
+    use std::sync::{Arc, Mutex};
+    let device = Device::default();
+    let train = SumSignConfig::new().generate(100, 1).unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let fitted = Trainer::new(quiet(Objective::BinaryClassification).with_epochs(3))
+        .with_callback(move |record| sink.lock().unwrap().push(record.epoch))
+        .fit(seed_model(CellType::Rnn, 1, &device), &train, Some(&train))
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![1, 2, 3]);
+
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("training_history");
+    std::fs::create_dir_all(&dir).unwrap();
+    fitted.history.write_json(dir.join("history.json")).unwrap();
+    fitted.history.write_csv(dir.join("history.csv")).unwrap();
+    let json = std::fs::read_to_string(dir.join("history.json")).unwrap();
+    assert_eq!(
+        recurrent::train::History::from_json(&json).unwrap(),
+        fitted.history
+    );
+    let csv = std::fs::read_to_string(dir.join("history.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,learning_rate,seconds,sequences_per_second"
+    );
+    assert_eq!(lines.len(), 4);
+    assert!(lines[1].starts_with(&format!("1,{},", fitted.history.epochs[0].train_loss)));
+    let err = fitted
+        .history
+        .write_json(dir.join("missing/history.json"))
+        .unwrap_err();
+    assert!(matches!(err, RecurrentError::WriteFailed { .. }), "{err}");
+}
+
+#[test]
+fn a_trained_model_predicts_the_same_on_another_backend() {
+    let devices = cpu_devices();
+    let train = SumSignConfig::new().generate(200, 3).unwrap();
+    let fitted = Trainer::new(quiet(Objective::BinaryClassification).with_epochs(2))
+        .fit(seed_model(CellType::Lstm, 3, &devices[0].1), &train, None)
+        .unwrap();
+    let inputs = SumSignConfig::new().generate(50, 4).unwrap();
+    let batch = |device: &Device| {
+        Tensor::<3>::from_data(
+            burn::tensor::TensorData::new(inputs.inputs().to_vec(), [50, 10, 1]),
+            device,
+        )
+    };
+    let reference = fitted.predict_proba(batch(&devices[0].1)).unwrap();
+    let reference: Vec<f32> = reference.into_data().try_to_vec().unwrap();
+    for (name, device) in &devices {
+        let mut moved = fitted.clone();
+        moved.model = burn::module::Module::to_device(moved.model, device);
+        let p: Vec<f32> = moved
+            .predict_proba(batch(device))
+            .unwrap()
+            .into_data()
+            .try_to_vec()
+            .unwrap();
+        for (a, b) in p.iter().zip(&reference) {
+            assert!((a - b).abs() < 1e-5, "{name}: {a} vs {b}");
+        }
+    }
+    // One sequence at a time gives the batch's numbers.
+    let first: Vec<Vec<f32>> = inputs
+        .get(0)
+        .unwrap()
+        .input
+        .iter()
+        .map(|&v| vec![v])
+        .collect();
+    let one = fitted.predict_proba_one(&first).unwrap();
+    assert!((one[0] - reference[0]).abs() < 1e-6);
+    let (class, shape) = fitted.predict_one(&first).unwrap();
+    assert_eq!(shape, vec![1]);
+    assert_eq!(class[0], if reference[0] > 0.5 { 1.0 } else { 0.0 });
+}
+
+// ---- bad input: a clear error before training, one per mistake ----
+
+fn fit_err(config: TrainerConfig, train: &SequenceDataset) -> RecurrentError {
+    let device = Device::default();
+    Trainer::new(config)
+        .fit(seed_model(CellType::Rnn, 1, &device), train, None)
+        .unwrap_err()
+        .error
+}
+
+#[test]
+fn invalid_trainer_options_are_rejected_before_training() {
+    let data = SumSignConfig::new().generate(10, 1).unwrap();
+    let base = || quiet(Objective::BinaryClassification);
+    assert_eq!(
+        fit_err(base().with_epochs(0), &data),
+        RecurrentError::ZeroEpochs
+    );
+    assert_eq!(
+        fit_err(base().with_batch_size(0), &data),
+        RecurrentError::ZeroBatchSize
+    );
+    for lr in [0.0, -0.1, f64::NAN, f64::INFINITY] {
+        let err = fit_err(base().with_learning_rate(lr), &data);
+        assert!(
+            matches!(err, RecurrentError::InvalidLearningRate { .. }),
+            "{lr}: {err}"
+        );
+    }
+    let err = fit_err(base().with_weight_decay(-1.0), &data);
+    assert!(
+        matches!(err, RecurrentError::InvalidWeightDecay { .. }),
+        "{err}"
+    );
+    let err = fit_err(base().with_grad_clip_norm(Some(0.0)), &data);
+    assert!(
+        matches!(err, RecurrentError::InvalidGradientClip { .. }),
+        "{err}"
+    );
+    let err = fit_err(
+        base().with_optimizer(Optimizer::Sgd {
+            momentum: 1.0,
+            nesterov: false,
+        }),
+        &data,
+    );
+    assert!(
+        matches!(err, RecurrentError::InvalidMomentum { .. }),
+        "{err}"
+    );
+    for schedule in [
+        LrSchedule::Cosine { min_lr: 1.0 },
+        LrSchedule::Linear { final_lr: -1.0 },
+        LrSchedule::Step {
+            epochs: 0,
+            gamma: 0.5,
+        },
+        LrSchedule::Exponential { gamma: 0.0 },
+    ] {
+        let err = fit_err(base().with_lr_schedule(schedule), &data);
+        assert!(
+            matches!(err, RecurrentError::InvalidSchedule { .. }),
+            "{schedule:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn data_that_does_not_fit_the_model_or_objective_is_rejected() {
+    let device = Device::default();
+    let sum_sign = SumSignConfig::new().generate(20, 1).unwrap();
+    // Features: the adding problem has 2, the seed model reads 1.
+    let adding = AddingProblemConfig::new()
+        .with_seq_len(10)
+        .generate(20, 1)
+        .unwrap();
+    let err = fit_err(quiet(Objective::Regression), &adding);
+    assert_eq!(
+        err,
+        RecurrentError::FeatureMismatch {
+            which: "training",
+            expected: 1,
+            found: 2
+        }
+    );
+    // Targets of another kind than the objective's.
+    let err = fit_err(quiet(Objective::Regression), &sum_sign);
+    assert!(
+        matches!(&err, RecurrentError::ObjectiveMismatch { found, .. } if found == "binary labels"),
+        "{err}"
+    );
+    let err = fit_err(quiet(Objective::MultiClass), &sum_sign);
+    assert!(
+        matches!(err, RecurrentError::ObjectiveMismatch { .. }),
+        "{err}"
+    );
+    // A multi-class model with the wrong number of outputs.
+    let recall = DelayedRecallConfig::new()
+        .with_num_symbols(3)
+        .with_delay(2)
+        .generate(20, 1)
+        .unwrap();
+    let model = SequenceModelConfig::new(CellType::Lstm, 4, 8, 5).init(&device);
+    let err = Trainer::new(quiet(Objective::MultiClass))
+        .fit(model, &recall, None)
+        .unwrap_err()
+        .error;
+    assert!(
+        matches!(&err, RecurrentError::ObjectiveMismatch { expected, .. } if expected.contains("(3)")),
+        "{err}"
+    );
+    // Per-step targets need a per-step model.
+    let per_step = SineForecastConfig::new()
+        .with_per_step(true)
+        .generate(20, 1)
+        .unwrap();
+    let err = fit_err(quiet(Objective::Regression), &per_step);
+    assert!(
+        matches!(&err, RecurrentError::ObjectiveMismatch { expected, .. } if expected.contains("every step")),
+        "{err}"
+    );
+    // Validation data is checked too, before training.
+    let model = seed_model(CellType::Rnn, 1, &device);
+    let err = Trainer::new(quiet(Objective::BinaryClassification))
+        .fit(model, &sum_sign, Some(&adding))
+        .unwrap_err();
+    assert_eq!(
+        err.error,
+        RecurrentError::FeatureMismatch {
+            which: "validation",
+            expected: 1,
+            found: 2
+        }
+    );
+    assert!(err.partial.is_none());
+    // And evaluation.
+    let err = evaluate(
+        &seed_model(CellType::Rnn, 1, &device),
+        Objective::BinaryClassification,
+        &adding,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RecurrentError::FeatureMismatch {
+                which: "evaluation",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn nan_inputs_and_empty_data_never_reach_the_trainer() {
+    let err = SequenceDataset::new(
+        vec![1.0, f32::NAN, 0.0, 1.0],
+        [2, 2, 1],
+        Targets::Binary(vec![0.0, 1.0]),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, RecurrentError::NonFiniteValue { what: "input", sequence: 0, value } if value.is_nan()),
+        "{err}"
+    );
+    let empty = SequenceDataset::new(vec![], [0, 10, 1], Targets::Binary(vec![])).unwrap();
+    assert_eq!(
+        fit_err(quiet(Objective::BinaryClassification), &empty),
+        RecurrentError::EmptyDataset
+    );
+}
+
+#[test]
+fn a_diverging_run_stops_with_the_last_good_model() {
+    // Targets around 1e30: the squared error overflows f32 on the first step.
+    let device = Device::default();
+    let data = SequenceDataset::new(
+        vec![0.5; 40],
+        [4, 10, 1],
+        Targets::Real {
+            values: vec![1e30; 4],
+            outputs: 1,
+        },
+    )
+    .unwrap();
+    let model = seed_model(CellType::Rnn, 1, &device);
+    let err = Trainer::new(quiet(Objective::Regression))
+        .fit(model, &data, None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.error,
+            RecurrentError::Diverged {
+                epoch: 1,
+                step: 1,
+                ..
+            }
+        ),
+        "{}",
+        err.error
+    );
+    let partial = err.partial.expect("the last good model comes back");
+    assert!(partial.history.epochs.is_empty());
+    // The model handed back still predicts finite numbers.
+    let (values, _) = partial.predict(Tensor::ones([1, 10, 1], &device)).unwrap();
+    assert!(values[0].is_finite());
+    // `?` turns the failure into a plain RecurrentError.
+    let plain: RecurrentError = Trainer::new(quiet(Objective::Regression))
+        .fit(seed_model(CellType::Rnn, 1, &device), &data, None)
+        .map_err(RecurrentError::from)
+        .unwrap_err();
+    assert!(
+        plain
+            .to_string()
+            .starts_with("training diverged: the loss became inf at epoch 1, step 1"),
+        "{plain}"
+    );
+}
