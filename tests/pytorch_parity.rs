@@ -266,6 +266,19 @@ fn gradients_match_pytorch_for_every_case() {
             let c0 = (f.case.given_state && f.case.cell == "lstm")
                 .then(|| f.get("c0").tensor::<3>(&device).require_grad());
             let (out, h_n, c_n) = layer.forward(input.clone(), h0.clone(), c0.clone());
+            // Training runs its own time loop (one tensor per step): its outputs match too.
+            assert_close(
+                &what("output (autodiff)"),
+                out.clone().inner(),
+                f.get("output"),
+                TOLERANCE,
+            );
+            assert_close(
+                &what("h_n (autodiff)"),
+                h_n.clone().inner(),
+                f.get("h_n"),
+                TOLERANCE,
+            );
             let mut loss = (out * f.get("proj_output").tensor(&device)).sum()
                 + (h_n * f.get("proj_hidden").tensor(&device)).sum();
             if let Some(c_n) = c_n {

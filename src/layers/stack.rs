@@ -187,11 +187,25 @@ impl RecurrentStack {
             None => (None, None),
         };
 
-        // Time-major between layers: each step is a slice of the leading dimension.
-        let mut x = if spec.batch_first {
+        // Time-major inside: each step is a slice of the leading dimension.
+        let x = if spec.batch_first {
             input.swap_dims(0, 1)
         } else {
             input
+        };
+        // With autodiff, sequences travel between layers as one tensor per step: the backward
+        // of slicing a step out of a whole-sequence tensor writes a zero tensor of the whole
+        // sequence's size, which makes the backward pass quadratic in the sequence length.
+        let mut sequence = if device.is_autodiff() {
+            let seq = x.dims()[0];
+            Sequence::Steps(
+                x.chunk(seq, 0)
+                    .into_iter()
+                    .map(|step| step.squeeze_dim(0))
+                    .collect(),
+            )
+        } else {
+            Sequence::Whole(x)
         };
         let mut hiddens = Vec::with_capacity(self.layers.len());
         let mut cells = Vec::with_capacity(self.layers.len());
@@ -199,7 +213,12 @@ impl RecurrentStack {
             if k > 0 {
                 // Between layers only, and only while training (Burn's Dropout checks both
                 // autodiff and the module's train/valid flag), like PyTorch's `dropout`.
-                x = self.dropout.forward(x);
+                sequence = match sequence {
+                    Sequence::Whole(x) => Sequence::Whole(self.dropout.forward(x)),
+                    Sequence::Steps(steps) => Sequence::Steps(
+                        steps.into_iter().map(|x| self.dropout.forward(x)).collect(),
+                    ),
+                };
             }
             let h0 = hidden0
                 .as_ref()
@@ -209,11 +228,25 @@ impl RecurrentStack {
                     .as_ref()
                     .map_or_else(zeros, |c| c.clone().narrow(0, k * d, d))
             });
-            let (out, h, c) = self.run_layer(layer, x, h0, c0);
-            x = out;
+            let prepared = self.prepare(layer);
+            let (out, h, c) = match sequence {
+                Sequence::Whole(x) => {
+                    let (out, h, c) = self.run_whole(&prepared, x, h0, c0);
+                    (Sequence::Whole(out), h, c)
+                }
+                Sequence::Steps(steps) => {
+                    let (out, h, c) = self.run_steps(&prepared, steps, h0, c0);
+                    (Sequence::Steps(out), h, c)
+                }
+            };
+            sequence = out;
             hiddens.push(h);
             cells.extend(c);
         }
+        let x = match sequence {
+            Sequence::Whole(x) => x,
+            Sequence::Steps(steps) => Tensor::stack(steps, 0),
+        };
         let output = if spec.batch_first {
             x.swap_dims(0, 1)
         } else {
@@ -226,13 +259,27 @@ impl RecurrentStack {
         (output, state)
     }
 
-    /// One layer, both directions, over the whole sequence.
+    /// A layer's weights as the time loops use them, directions stacked.
+    fn prepare(&self, layer: &LayerWeights) -> PreparedLayer {
+        let directions: Vec<&DirectionWeights> = layer.directions().collect();
+        let (folded_bias, bias_hn) = self.biases(&directions);
+        PreparedLayer {
+            directions: directions.len(),
+            weight_ih_t: stack_directions(&directions, |w| w.weight_ih.val().transpose()),
+            weight_hh_t: stack_directions(&directions, |w| w.weight_hh.val().transpose()),
+            folded_bias,
+            bias_hn,
+        }
+    }
+
+    /// One layer over a whole-sequence tensor (inference): the input projection of every step
+    /// and both directions is one batched matmul before the time loop.
     ///
     /// `x`: `[seq, batch, input]`; `h0`, `c0`: `[D, batch, H]`. Returns the output
     /// `[seq, batch, D * H]` and the final `[D, batch, H]` states.
-    fn run_layer(
+    fn run_whole(
         &self,
-        layer: &LayerWeights,
+        layer: &PreparedLayer,
         x: Tensor<3>,
         h0: Tensor<3>,
         c0: Option<Tensor<3>>,
@@ -240,23 +287,16 @@ impl RecurrentStack {
         let [seq, batch, input] = x.dims();
         let hidden_size = self.spec.hidden_size;
         let gate_width = self.spec.cell.gates() * hidden_size;
-        let directions: Vec<&DirectionWeights> = layer.directions().collect();
-        let d = directions.len();
-
-        let weight_ih_t: Tensor<3> =
-            stack_directions(&directions, |w| w.weight_ih.val().transpose());
-        let weight_hh_t: Tensor<3> =
-            stack_directions(&directions, |w| w.weight_hh.val().transpose());
-        let (folded_bias, bias_hn) = self.biases(&directions);
+        let d = layer.directions;
 
         let inputs = if d == 1 {
             x.reshape([1, seq * batch, input])
         } else {
             Tensor::stack::<4>(vec![x.clone(), x.flip([0])], 0).reshape([2, seq * batch, input])
         };
-        let mut projected = inputs.matmul(weight_ih_t);
-        if let Some(bias) = folded_bias {
-            projected = projected + bias;
+        let mut projected = inputs.matmul(layer.weight_ih_t.clone());
+        if let Some(bias) = &layer.folded_bias {
+            projected = projected + bias.clone();
         }
         // [D, seq, batch, G*H] -> [seq, D, batch, G*H]: one slice per step.
         let projected = projected
@@ -267,16 +307,13 @@ impl RecurrentStack {
         let mut cell = c0;
         let mut outputs = Vec::with_capacity(seq);
         for step_gates in projected.chunk(seq, 0) {
-            let (next_hidden, next_cell) = self.spec.cell.step(
+            (hidden, cell) = self.step(
+                layer,
                 step_gates.reshape([d, batch, gate_width]),
                 hidden,
                 cell,
-                &weight_hh_t,
-                bias_hn.as_ref(),
             );
-            outputs.push(next_hidden.clone());
-            hidden = next_hidden;
-            cell = next_cell;
+            outputs.push(hidden.clone());
         }
 
         let outputs = Tensor::stack::<4>(outputs, 0); // [seq, D, batch, H]
@@ -295,6 +332,75 @@ impl RecurrentStack {
             Tensor::cat(vec![forward, reverse], 2)
         };
         (output, hidden, cell)
+    }
+
+    /// One layer over one tensor per step (training): each step projects its own input, so
+    /// the backward pass stays linear in the sequence length.
+    ///
+    /// `steps`: `seq` tensors `[batch, input]`; `h0`, `c0`: `[D, batch, H]`. Returns one output
+    /// `[batch, D * H]` per step and the final `[D, batch, H]` states.
+    fn run_steps(
+        &self,
+        layer: &PreparedLayer,
+        steps: Vec<Tensor<2>>,
+        h0: Tensor<3>,
+        c0: Option<Tensor<3>>,
+    ) -> (Vec<Tensor<2>>, Tensor<3>, Option<Tensor<3>>) {
+        let seq = steps.len();
+        let [batch, _] = steps[0].dims();
+        let hidden_size = self.spec.hidden_size;
+        let d = layer.directions;
+
+        let mut hidden = h0;
+        let mut cell = c0;
+        let mut forward = Vec::with_capacity(seq);
+        let mut reverse = Vec::with_capacity(if d == 2 { seq } else { 0 });
+        for s in 0..seq {
+            let inputs: Tensor<3> = if d == 1 {
+                steps[s].clone().unsqueeze_dim(0)
+            } else {
+                // The reverse direction reads the sequence from its end.
+                Tensor::stack(vec![steps[s].clone(), steps[seq - 1 - s].clone()], 0)
+            };
+            let mut gates = inputs.matmul(layer.weight_ih_t.clone());
+            if let Some(bias) = &layer.folded_bias {
+                gates = gates + bias.clone();
+            }
+            (hidden, cell) = self.step(layer, gates, hidden, cell);
+            if d == 1 {
+                forward.push(hidden.clone().reshape([batch, hidden_size]));
+            } else {
+                forward.push(hidden.clone().narrow(0, 0, 1).reshape([batch, hidden_size]));
+                reverse.push(hidden.clone().narrow(0, 1, 1).reshape([batch, hidden_size]));
+            }
+        }
+        let outputs = if d == 1 {
+            forward
+        } else {
+            // reverse[s] belongs to step seq - 1 - s.
+            forward
+                .into_iter()
+                .zip(reverse.into_iter().rev())
+                .map(|(f, r)| Tensor::cat(vec![f, r], 1))
+                .collect()
+        };
+        (outputs, hidden, cell)
+    }
+
+    fn step(
+        &self,
+        layer: &PreparedLayer,
+        input_gates: Tensor<3>,
+        hidden: Tensor<3>,
+        cell: Option<Tensor<3>>,
+    ) -> (Tensor<3>, Option<Tensor<3>>) {
+        self.spec.cell.step(
+            input_gates,
+            hidden,
+            cell,
+            &layer.weight_hh_t,
+            layer.bias_hn.as_ref(),
+        )
     }
 
     /// The biases as the time loop uses them: `[D, 1, G*H]` added to the input projection, and
@@ -374,6 +480,24 @@ impl RecurrentStack {
         }
         params
     }
+}
+
+/// A sequence between layers: one time-major tensor, or one tensor per step.
+enum Sequence {
+    /// `[seq, batch, features]`.
+    Whole(Tensor<3>),
+    /// `seq` tensors `[batch, features]`.
+    Steps(Vec<Tensor<2>>),
+}
+
+/// One layer's weights with the directions stacked: `weight_ih_t` `[D, input, G*H]`,
+/// `weight_hh_t` `[D, H, G*H]`, biases as [`RecurrentStack::biases`] gives them.
+struct PreparedLayer {
+    directions: usize,
+    weight_ih_t: Tensor<3>,
+    weight_hh_t: Tensor<3>,
+    folded_bias: Option<Tensor<3>>,
+    bias_hn: Option<Tensor<3>>,
 }
 
 /// Stacks one tensor per direction along a new leading dimension.

@@ -1,6 +1,7 @@
 //! Progress reports: an indicatif bar on a terminal, plain lines otherwise.
 
 use std::io::IsTerminal;
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -11,6 +12,7 @@ pub(crate) struct Progress {
     epochs: usize,
     batches: usize,
     bar: Option<ProgressBar>,
+    started: Instant,
     use_bar: bool,
     lines: bool,
 }
@@ -28,18 +30,20 @@ impl Progress {
             epochs,
             batches,
             bar: None,
+            started: Instant::now(),
             use_bar,
             lines,
         }
     }
 
     pub(crate) fn start_epoch(&mut self, epoch: usize) {
+        self.started = Instant::now();
         if self.use_bar {
             let bar = ProgressBar::new(self.batches as u64)
                 .with_prefix(format!("epoch {epoch}/{}", self.epochs));
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{prefix} [{bar:30}] {pos}/{len} batches, loss {msg}, {per_sec}, eta {eta}",
+                    "{prefix} [{bar:30}] {pos}/{len} batches, {msg}, eta {eta}",
                 )
                 .expect("a valid template")
                 .progress_chars("=> "),
@@ -48,9 +52,11 @@ impl Progress {
         }
     }
 
-    pub(crate) fn step(&mut self, running_loss: f64) {
+    /// After a batch: the epoch's mean loss so far and the sequences it has seen.
+    pub(crate) fn step(&mut self, running_loss: f64, sequences: usize) {
         if let Some(bar) = &self.bar {
-            bar.set_message(format!("{running_loss:.4}"));
+            let rate = sequences as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
+            bar.set_message(format!("loss {running_loss:.4}, {rate:.0} seq/s"));
             bar.inc(1);
         }
     }

@@ -163,6 +163,7 @@ impl Trainer {
             progress.start_epoch(epoch);
             let (mut loss_sum, mut loss_count) = (0.0f64, 0usize);
             let (mut metric_sum, mut metric_count) = (0.0f64, 0usize);
+            let mut sequences = 0usize;
             let mut learning_rate = config.learning_rate;
             for (step, batch) in loader.iter().enumerate() {
                 let batch = batch.map_err(|e| RecurrentError::DataShapeMismatch {
@@ -170,6 +171,7 @@ impl Trainer {
                     expected: "a batch from the data loader".into(),
                     found: e.to_string(),
                 })?;
+                sequences += batch.inputs.dims()[0];
                 let scored = score(
                     objective,
                     model.forward_sequences(batch.inputs),
@@ -202,7 +204,7 @@ impl Trainer {
                 let lr = scheduler.step();
                 learning_rate = lr.base();
                 model = optimizer.step(lr, model, grads);
-                progress.step(loss_sum / loss_count as f64);
+                progress.step(loss_sum / loss_count as f64, sequences);
             }
 
             let (valid_loss, valid_metric) = match valid {
