@@ -483,6 +483,8 @@ impl RecurrentStack {
 }
 
 /// A sequence between layers: one time-major tensor, or one tensor per step.
+// One value per layer and forward pass: boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Sequence {
     /// `[seq, batch, features]`.
     Whole(Tensor<3>),
