@@ -39,6 +39,11 @@ pub mod model;
 pub mod train;
 
 pub use error::RecurrentError;
+
+/// The README's code, compiled with the doctests so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub use layers::{
     Gru, GruConfig, Lstm, LstmConfig, LstmState, Nonlinearity, RnnState, SimpleRnn, SimpleRnnConfig,
 };
