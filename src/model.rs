@@ -7,8 +7,10 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
 use crate::RecurrentError;
+use crate::layers::cell::CellKind;
 use crate::layers::params::UniformInit;
-use crate::{Gru, GruConfig, Lstm, LstmConfig, Nonlinearity, SimpleRnn, SimpleRnnConfig};
+use crate::layers::stack::StackSpec;
+use crate::{Gru, Lstm, Nonlinearity, SimpleRnn};
 
 /// What a model gives for a batch of sequences.
 #[derive(Debug, Clone)]
@@ -149,32 +151,25 @@ impl SequenceModelConfig {
         if self.output_size == 0 {
             return Err(RecurrentError::ZeroOutputSize);
         }
+        let spec = StackSpec {
+            cell: match self.cell {
+                CellType::Rnn => CellKind::Rnn(self.nonlinearity),
+                CellType::Lstm => CellKind::Lstm,
+                CellType::Gru => CellKind::Gru,
+            },
+            input_size: self.input_size,
+            hidden_size: self.hidden_size,
+            num_layers: self.num_layers,
+            bidirectional: self.bidirectional,
+            bias: true,
+            dropout: self.dropout,
+            batch_first: true,
+            seed: self.seed,
+        };
         let recurrent = match self.cell {
-            CellType::Rnn => RecurrentLayer::Rnn(
-                SimpleRnnConfig::new(self.input_size, self.hidden_size)
-                    .with_num_layers(self.num_layers)
-                    .with_bidirectional(self.bidirectional)
-                    .with_dropout(self.dropout)
-                    .with_nonlinearity(self.nonlinearity)
-                    .with_seed(self.seed)
-                    .try_init(device)?,
-            ),
-            CellType::Lstm => RecurrentLayer::Lstm(
-                LstmConfig::new(self.input_size, self.hidden_size)
-                    .with_num_layers(self.num_layers)
-                    .with_bidirectional(self.bidirectional)
-                    .with_dropout(self.dropout)
-                    .with_seed(self.seed)
-                    .try_init(device)?,
-            ),
-            CellType::Gru => RecurrentLayer::Gru(
-                GruConfig::new(self.input_size, self.hidden_size)
-                    .with_num_layers(self.num_layers)
-                    .with_bidirectional(self.bidirectional)
-                    .with_dropout(self.dropout)
-                    .with_seed(self.seed)
-                    .try_init(device)?,
-            ),
+            CellType::Rnn => RecurrentLayer::Rnn(SimpleRnn::from_spec(spec, device)?),
+            CellType::Lstm => RecurrentLayer::Lstm(Lstm::from_spec(spec, device)?),
+            CellType::Gru => RecurrentLayer::Gru(Gru::from_spec(spec, device)?),
         };
         let features = if self.bidirectional { 2 } else { 1 } * self.hidden_size;
         let head = match self.seed {

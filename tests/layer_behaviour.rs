@@ -2,23 +2,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::{Device, Distribution, Tensor};
 use common::{Array, assert_close, cpu_devices, values};
 use recurrent::{Gru, GruConfig, Lstm, LstmConfig, SimpleRnnConfig};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("layer_behaviour")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
-}
 
 fn random_input(shape: [usize; 3], device: &Device) -> Tensor<3> {
     device.seed(11);
@@ -196,7 +185,7 @@ fn dropout_acts_between_layers_only_while_training() {
 
 #[test]
 fn save_pytorch_then_load_pytorch_round_trips() {
-    let dir = scratch("round_trip");
+    let dir = common::scratch("layer_behaviour/round_trip");
     for (name, device) in cpu_devices() {
         let path = dir.join(format!("lstm_{name}.safetensors"));
         let lstm = LstmConfig::new(3, 6)
@@ -225,7 +214,7 @@ fn save_pytorch_then_load_pytorch_round_trips() {
 #[test]
 fn a_layer_records_and_loads_with_burns_own_store() {
     let device = &cpu_devices()[0].1;
-    let path = scratch("burnpack").join("gru.bpk");
+    let path = common::scratch("layer_behaviour/burnpack").join("gru.bpk");
     let gru = GruConfig::new(3, 4)
         .with_num_layers(2)
         .with_seed(Some(4))
@@ -281,7 +270,7 @@ fn a_long_sequence_stays_finite_and_stepping_agrees() {
 
 #[test]
 fn a_weight_file_without_extension_is_recognised_by_its_content() {
-    let dir = scratch("sniff");
+    let dir = common::scratch("layer_behaviour/sniff");
     let fixture = common::fixture_dir().join("gru_l2_bi_bias_state");
     let device = &cpu_devices()[0].1;
     let build = || {

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use burn::tensor::{Device, Tensor};
 use common::fixture_dir;
 use recurrent::{
@@ -17,16 +15,6 @@ fn device() -> Device {
 
 fn lstm(device: &Device) -> Lstm {
     LstmConfig::new(3, 4).with_num_layers(2).init(device)
-}
-
-/// A scratch folder of this test binary's own, emptied first.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("layer_errors")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
 }
 
 #[test]
@@ -228,14 +216,14 @@ fn forward_panics_with_the_error_message() {
 
 #[test]
 fn missing_weight_file_is_named() {
-    let path = scratch("missing").join("nowhere.pt");
+    let path = common::scratch("layer_errors/missing").join("nowhere.pt");
     let err = lstm(&device()).load_pytorch(&path).unwrap_err();
     assert_eq!(err, RecurrentError::WeightFileNotFound { path });
 }
 
 #[test]
 fn unreadable_weight_file_is_reported() {
-    let dir = scratch("unreadable");
+    let dir = common::scratch("layer_errors/unreadable");
     for (name, bytes) in [
         ("garbage.pt", b"this is not a zip archive".as_slice()),
         (
@@ -351,7 +339,7 @@ fn tensor_of_the_wrong_dtype_is_named() {
     bytes.extend_from_slice(header.as_bytes());
     bytes.extend_from_slice(&0.5f64.to_le_bytes());
     bytes.extend_from_slice(&0.25f64.to_le_bytes());
-    let path = scratch("dtype").join("f64.safetensors");
+    let path = common::scratch("layer_errors/dtype").join("f64.safetensors");
     std::fs::write(&path, bytes).expect("write");
     let err = layer.load_pytorch(&path).unwrap_err();
     match &err {
@@ -367,7 +355,7 @@ fn tensor_of_the_wrong_dtype_is_named() {
 
 #[test]
 fn saving_to_an_unsupported_format_is_refused() {
-    let dir = scratch("unsupported");
+    let dir = common::scratch("layer_errors/unsupported");
     let err = lstm(&device())
         .save_pytorch(dir.join("lstm.pt"))
         .unwrap_err();
@@ -383,7 +371,7 @@ fn saving_to_an_unsupported_format_is_refused() {
 
 #[test]
 fn a_failed_save_keeps_the_earlier_file() {
-    let dir = scratch("failed_save");
+    let dir = common::scratch("layer_errors/failed_save");
     let path = dir.join("lstm.safetensors");
     let device = device();
     let first = lstm(&device);

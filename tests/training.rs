@@ -203,8 +203,7 @@ fn a_callback_sees_every_epoch_and_the_history_writes_json_and_csv() {
         .unwrap();
     assert_eq!(*seen.lock().unwrap(), vec![1, 2, 3]);
 
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("training_history");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch("training/history");
     fitted.history.write_json(dir.join("history.json")).unwrap();
     fitted.history.write_csv(dir.join("history.csv")).unwrap();
     let json = std::fs::read_to_string(dir.join("history.json")).unwrap();
@@ -489,4 +488,64 @@ fn a_diverging_run_stops_with_the_last_good_model() {
             .starts_with("training diverged: the loss became inf at epoch 1, step 1"),
         "{plain}"
     );
+}
+
+#[test]
+fn model_configs_are_checked_and_every_readout_has_its_shape() {
+    let device = Device::default();
+    let err = SequenceModelConfig::new(CellType::Gru, 2, 4, 0)
+        .try_init(&device)
+        .unwrap_err();
+    assert_eq!(err, RecurrentError::ZeroOutputSize);
+    let err = SequenceModelConfig::new(CellType::Lstm, 2, 0, 1)
+        .try_init(&device)
+        .unwrap_err();
+    assert_eq!(err, RecurrentError::ZeroHiddenSize);
+    let err = SequenceModelConfig::new(CellType::Rnn, 2, 4, 1)
+        .with_dropout(1.0)
+        .try_init(&device)
+        .unwrap_err();
+    assert!(
+        matches!(err, RecurrentError::InvalidDropout { .. }),
+        "{err}"
+    );
+
+    use recurrent::model::ModelOutput;
+    let inputs = Tensor::<3>::ones([3, 6, 2], &device);
+    for readout in [Readout::Last, Readout::Mean, Readout::All] {
+        let model = SequenceModelConfig::new(CellType::Gru, 2, 5, 4)
+            .with_num_layers(2)
+            .with_bidirectional(true)
+            .with_readout(readout)
+            .with_seed(Some(1))
+            .init(&device);
+        match (readout, model.forward(inputs.clone())) {
+            (Readout::All, ModelOutput::PerStep(y)) => assert_eq!(y.dims(), [3, 6, 4]),
+            (Readout::Last | Readout::Mean, ModelOutput::PerSequence(y)) => {
+                assert_eq!(y.dims(), [3, 4])
+            }
+            (r, _) => panic!("{r:?}: wrong kind of output"),
+        }
+    }
+    // Last reads the final states: the forward direction's last output and the reverse
+    // direction's first one, which the head sees as [forward, reverse].
+    let model = SequenceModelConfig::new(CellType::Lstm, 2, 5, 1)
+        .with_bidirectional(true)
+        .with_seed(Some(2))
+        .init(&device);
+    let (output, _) = model.recurrent.forward(inputs.clone());
+    let forward_last = output
+        .clone()
+        .narrow(1, 5, 1)
+        .narrow(2, 0, 5)
+        .reshape([3, 5]);
+    let reverse_first = output.narrow(1, 0, 1).narrow(2, 5, 5).reshape([3, 5]);
+    let expected = model
+        .head
+        .forward(Tensor::cat(vec![forward_last, reverse_first], 1));
+    let ModelOutput::PerSequence(y) = model.forward(inputs) else {
+        panic!("per sequence")
+    };
+    let diff: f32 = (y - expected).abs().max().into_scalar();
+    assert!(diff < 1e-6, "{diff}");
 }

@@ -3,7 +3,7 @@
 //! [`SimpleRnn`], [`Lstm`] and [`Gru`] are thin over one shared driver (`stack`), which runs
 //! layers, directions and time steps; `cell` holds the three cell equations.
 
-mod cell;
+pub(crate) mod cell;
 mod gru;
 mod lstm;
 pub(crate) mod params;
@@ -93,9 +93,7 @@ macro_rules! recurrent_layer {
                 &self,
                 device: &burn::tensor::Device,
             ) -> Result<$layer, crate::RecurrentError> {
-                Ok($layer {
-                    stack: self.spec().try_init(device)?,
-                })
+                $layer::from_spec(self.spec(), device)
             }
 
             #[doc = concat!("Builds the [`", stringify!($layer), "`] on `device`.")]
@@ -110,6 +108,16 @@ macro_rules! recurrent_layer {
         }
 
         impl $layer {
+            /// Builds the layer from validated-on-the-way options (the model configs use this).
+            pub(crate) fn from_spec(
+                spec: crate::layers::stack::StackSpec,
+                device: &burn::tensor::Device,
+            ) -> Result<Self, crate::RecurrentError> {
+                Ok($layer {
+                    stack: spec.try_init(device)?,
+                })
+            }
+
             /// Features per time step the layer reads (PyTorch's `input_size`).
             pub fn input_size(&self) -> usize {
                 self.stack.spec.input_size
