@@ -21,7 +21,8 @@ pub fn available() -> Vec<&'static str> {
 
 /// A device of the backend called `name`: `"flex"`, `"ndarray"` or `"wgpu"` (case-insensitive).
 ///
-/// `"wgpu"` gives wgpu's default adapter (a discrete GPU first); it is opened on first use.
+/// `"wgpu"` gives wgpu's default adapter (a discrete GPU first, a software one such as Mesa's
+/// lavapipe last), after checking that wgpu finds at least one.
 ///
 /// ```
 /// let device = recurrent::device::from_name("flex").unwrap();
@@ -32,13 +33,11 @@ pub fn available() -> Vec<&'static str> {
 ///
 /// # Errors
 /// [`UnknownBackend`](RecurrentError::UnknownBackend) for a name that is none of the three,
-/// [`BackendNotCompiled`](RecurrentError::BackendNotCompiled) when its cargo feature is off.
+/// [`BackendNotCompiled`](RecurrentError::BackendNotCompiled) when its cargo feature is off,
+/// [`NoGpuAdapter`](RecurrentError::NoGpuAdapter) when wgpu finds no adapter (no Vulkan, Metal
+/// or DX12 driver).
 pub fn from_name(name: &str) -> Result<Device, RecurrentError> {
     let lower = name.to_ascii_lowercase();
-    let not_compiled = |feature: &'static str| RecurrentError::BackendNotCompiled {
-        backend: feature,
-        available: available().join(", "),
-    };
     match lower.as_str() {
         "flex" => {
             #[cfg(feature = "flex")]
@@ -56,12 +55,30 @@ pub fn from_name(name: &str) -> Result<Device, RecurrentError> {
         }
         "wgpu" => {
             #[cfg(feature = "wgpu")]
-            return Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice));
+            return wgpu_device();
             #[cfg(not(feature = "wgpu"))]
             Err(not_compiled("wgpu"))
         }
         _ => Err(RecurrentError::UnknownBackend {
             name: name.to_string(),
         }),
+    }
+}
+
+#[cfg(feature = "wgpu")]
+fn wgpu_device() -> Result<Device, RecurrentError> {
+    let adapters = Device::enumerate(burn::tensor::DeviceType::Wgpu);
+    if adapters.is_empty() {
+        return Err(RecurrentError::NoGpuAdapter);
+    }
+    Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice))
+}
+
+/// The error for a backend whose feature this build lacks (unused when all are compiled in).
+#[allow(dead_code)]
+fn not_compiled(backend: &'static str) -> RecurrentError {
+    RecurrentError::BackendNotCompiled {
+        backend,
+        available: available().join(", "),
     }
 }

@@ -98,6 +98,12 @@ pub enum RecurrentError {
         available: String,
     },
 
+    /// wgpu found no adapter to run on.
+    #[error(
+        "no GPU adapter: expected wgpu to find a Vulkan, Metal or DX12 device, found none (on a headless Linux machine, install Mesa's lavapipe: apt-get install mesa-vulkan-drivers)"
+    )]
+    NoGpuAdapter,
+
     // ---- weight files ----
     /// The weight file does not exist.
     #[error("weight file not found: expected a file at {path:?}")]

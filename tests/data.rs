@@ -1,7 +1,8 @@
 //! Datasets and generators: validation, statistics, determinism, and Burn's `Dataset`.
 
+mod common;
+
 use burn::data::dataset::Dataset;
-use burn::tensor::Device;
 use recurrent::RecurrentError;
 use recurrent::data::{
     AddingProblemConfig, BatchTargets, DelayedRecallConfig, SequenceDataset, SineForecastConfig,
@@ -405,7 +406,7 @@ fn the_dataset_plugs_into_burns_dataset_and_data_loader() {
     assert!(matches!(item.target, Target::Class(_)));
     assert!(Dataset::get(&data, 10).is_err());
     // Burn's DataLoader, through the crate's batcher.
-    let device = Device::default();
+    let device = common::default_cpu();
     let loader = data_loader(&data, 4, Some(1), &device);
     let batches: Vec<_> = loader.iter().map(|b| b.unwrap()).collect();
     assert_eq!(

@@ -27,7 +27,7 @@ fn seed_model(cell: CellType, seed: u64, device: &Device) -> SequenceModel {
 /// The original PyTorch example's recipe: 1000 sequences, batch 32, Adam 0.01, 10 epochs.
 #[test]
 fn the_seed_model_learns_the_seed_task_on_the_default_backend() {
-    let device = Device::default();
+    let device = common::default_cpu();
     let train = SumSignConfig::new().generate(1000, 11).unwrap();
     let test = SumSignConfig::new().generate(2000, 12).unwrap();
     let fitted = Trainer::new(quiet(Objective::BinaryClassification))
@@ -82,7 +82,7 @@ fn the_same_seed_gives_the_same_loss_history_on_every_cpu_backend() {
 
 #[test]
 fn multi_class_training_beats_guessing() {
-    let device = Device::default();
+    let device = common::default_cpu();
     let task = DelayedRecallConfig::new().with_num_symbols(3).with_delay(5);
     let train = task.generate(600, 1).unwrap();
     let test = task.generate(300, 2).unwrap();
@@ -108,7 +108,7 @@ fn multi_class_training_beats_guessing() {
 
 #[test]
 fn regression_beats_the_trivial_forecast_per_sequence_and_per_step() {
-    let device = Device::default();
+    let device = common::default_cpu();
     for per_step in [false, true] {
         let task = SineForecastConfig::new().with_per_step(per_step);
         let train = task.generate(500, 3).unwrap();
@@ -139,7 +139,7 @@ fn regression_beats_the_trivial_forecast_per_sequence_and_per_step() {
 
 #[test]
 fn every_optimizer_and_schedule_trains() {
-    let device = Device::default();
+    let device = common::default_cpu();
     let train = SumSignConfig::new().generate(256, 8).unwrap();
     let configs = [
         (Optimizer::Adam, LrSchedule::Cosine { min_lr: 0.001 }),
@@ -193,7 +193,7 @@ fn every_optimizer_and_schedule_trains() {
 #[test]
 fn a_callback_sees_every_epoch_and_the_history_writes_json_and_csv() {
     use std::sync::{Arc, Mutex};
-    let device = Device::default();
+    let device = common::default_cpu();
     let train = SumSignConfig::new().generate(100, 1).unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
@@ -273,7 +273,7 @@ fn a_trained_model_predicts_the_same_on_another_backend() {
 // ---- bad input: a clear error before training, one per mistake ----
 
 fn fit_err(config: TrainerConfig, train: &SequenceDataset) -> RecurrentError {
-    let device = Device::default();
+    let device = common::default_cpu();
     Trainer::new(config)
         .fit(seed_model(CellType::Rnn, 1, &device), train, None)
         .unwrap_err()
@@ -339,7 +339,7 @@ fn invalid_trainer_options_are_rejected_before_training() {
 
 #[test]
 fn data_that_does_not_fit_the_model_or_objective_is_rejected() {
-    let device = Device::default();
+    let device = common::default_cpu();
     let sum_sign = SumSignConfig::new().generate(20, 1).unwrap();
     // Features: the adding problem has 2, the seed model reads 1.
     let adding = AddingProblemConfig::new()
@@ -446,7 +446,7 @@ fn nan_inputs_and_empty_data_never_reach_the_trainer() {
 #[test]
 fn a_diverging_run_stops_with_the_last_good_model() {
     // Targets around 1e30: the squared error overflows f32 on the first step.
-    let device = Device::default();
+    let device = common::default_cpu();
     let data = SequenceDataset::new(
         vec![0.5; 40],
         [4, 10, 1],
@@ -492,7 +492,7 @@ fn a_diverging_run_stops_with_the_last_good_model() {
 
 #[test]
 fn model_configs_are_checked_and_every_readout_has_its_shape() {
-    let device = Device::default();
+    let device = common::default_cpu();
     let err = SequenceModelConfig::new(CellType::Gru, 2, 4, 0)
         .try_init(&device)
         .unwrap_err();

@@ -2,6 +2,8 @@
 //! a tolerance check.
 #![allow(dead_code)]
 
+pub mod parity;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -25,6 +27,12 @@ pub fn cpu_devices() -> Vec<(&'static str, Device)> {
         "no CPU backend compiled in: enable the `flex` or `ndarray` feature"
     );
     devices
+}
+
+/// The default CPU backend (flex when compiled in): tests pin it, because with the `wgpu`
+/// feature `Device::default()` is the GPU.
+pub fn default_cpu() -> Device {
+    cpu_devices()[0].1.clone()
 }
 
 /// A scratch folder under cargo's per-target temporary directory, emptied first.

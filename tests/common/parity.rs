@@ -1,0 +1,321 @@
+//! The PyTorch fixtures and the checks against them, shared by the CPU and wgpu parity tests.
+//!
+//! The fixtures in `tests/fixtures/pytorch/` come from `scripts/pytorch_reference.py generate`
+//! (torch 2.15, CPU). For each case it ran, in essence:
+//!
+//! ```python
+//! torch.manual_seed(seed)
+//! layer = nn.LSTM(3, 4, num_layers=L, bias=bias, batch_first=True, bidirectional=bi)  # or nn.RNN / nn.GRU
+//! x = torch.randn(2, seq, 3, requires_grad=True)
+//! out, (h_n, c_n) = layer(x, (h0, c0)) if given_state else layer(x)
+//! loss = (out * proj_output).sum() + (h_n * proj_hidden).sum() + (c_n * proj_cell).sum()
+//! loss.backward()   # grad_input = x.grad, grad.<name> = p.grad for every named parameter
+//! torch.save(layer.state_dict(), "weights.pt"); save_file(layer.state_dict(), "weights.safetensors")
+//! ```
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use burn::tensor::{Device, Tensor};
+use recurrent::layers::LayerWeights;
+use recurrent::{
+    Gru, GruConfig, Lstm, LstmConfig, LstmState, Nonlinearity, RnnState, SimpleRnn, SimpleRnnConfig,
+};
+
+use super::{Array, assert_close, fixture_dir, read_safetensors, values};
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    pub cell: String,
+    pub num_layers: usize,
+    pub bidirectional: bool,
+    pub bias: bool,
+    pub given_state: bool,
+}
+
+pub fn cases() -> Vec<Case> {
+    let index = std::fs::read_to_string(fixture_dir().join("cases.txt")).expect("cases.txt");
+    let cases: Vec<Case> = index
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|line| {
+            let mut words = line.split_whitespace();
+            let name = words.next().expect("a case name").to_string();
+            let field = |key: &str| {
+                line.split_whitespace()
+                    .find_map(|w| w.strip_prefix(&format!("{key}=")))
+                    .unwrap_or_else(|| panic!("{key} missing in {line:?}"))
+                    .to_string()
+            };
+            Case {
+                name,
+                cell: field("cell"),
+                num_layers: field("layers").parse().expect("layers"),
+                bidirectional: field("bidirectional") == "1",
+                bias: field("bias") == "1",
+                given_state: field("state") == "1",
+            }
+        })
+        .collect();
+    // 4 cells x 3 depths x 2 directions x 2 biases x 2 states, plus one long case per cell.
+    assert_eq!(cases.len(), 100, "the fixture index lists every case");
+    cases
+}
+
+/// Any of the three layers, so one test body covers them all.
+pub enum AnyLayer {
+    Rnn(SimpleRnn),
+    Lstm(Lstm),
+    Gru(Gru),
+}
+
+impl AnyLayer {
+    pub fn build(case: &Case, batch_first: bool, device: &Device) -> Self {
+        let (input, hidden) = (3, 4);
+        match case.cell.as_str() {
+            "rnn_tanh" | "rnn_relu" => {
+                let nonlinearity = if case.cell == "rnn_relu" {
+                    Nonlinearity::Relu
+                } else {
+                    Nonlinearity::Tanh
+                };
+                AnyLayer::Rnn(
+                    SimpleRnnConfig::new(input, hidden)
+                        .with_num_layers(case.num_layers)
+                        .with_bidirectional(case.bidirectional)
+                        .with_bias(case.bias)
+                        .with_nonlinearity(nonlinearity)
+                        .with_batch_first(batch_first)
+                        .init(device),
+                )
+            }
+            "lstm" => AnyLayer::Lstm(
+                LstmConfig::new(input, hidden)
+                    .with_num_layers(case.num_layers)
+                    .with_bidirectional(case.bidirectional)
+                    .with_bias(case.bias)
+                    .with_batch_first(batch_first)
+                    .init(device),
+            ),
+            "gru" => AnyLayer::Gru(
+                GruConfig::new(input, hidden)
+                    .with_num_layers(case.num_layers)
+                    .with_bidirectional(case.bidirectional)
+                    .with_bias(case.bias)
+                    .with_batch_first(batch_first)
+                    .init(device),
+            ),
+            other => panic!("unknown cell {other}"),
+        }
+    }
+
+    pub fn load(self, path: &Path) -> Self {
+        let loaded = match self {
+            AnyLayer::Rnn(l) => l.load_pytorch(path).map(AnyLayer::Rnn),
+            AnyLayer::Lstm(l) => l.load_pytorch(path).map(AnyLayer::Lstm),
+            AnyLayer::Gru(l) => l.load_pytorch(path).map(AnyLayer::Gru),
+        };
+        loaded.unwrap_or_else(|e| panic!("loading {path:?}: {e}"))
+    }
+
+    pub fn forward(
+        &self,
+        input: Tensor<3>,
+        hidden: Option<Tensor<3>>,
+        cell: Option<Tensor<3>>,
+    ) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
+        match self {
+            AnyLayer::Rnn(l) => {
+                let (out, s) = l.forward(input, hidden.map(|hidden| RnnState { hidden }));
+                (out, s.hidden, None)
+            }
+            AnyLayer::Gru(l) => {
+                let (out, s) = l.forward(input, hidden.map(|hidden| RnnState { hidden }));
+                (out, s.hidden, None)
+            }
+            AnyLayer::Lstm(l) => {
+                let state = hidden.map(|hidden| LstmState {
+                    hidden,
+                    cell: cell.expect("fixtures give h0 and c0 together"),
+                });
+                let (out, s) = l.forward(input, state);
+                (out, s.hidden, Some(s.cell))
+            }
+        }
+    }
+
+    pub fn weights(&self) -> &[LayerWeights] {
+        match self {
+            AnyLayer::Rnn(l) => l.weights(),
+            AnyLayer::Lstm(l) => l.weights(),
+            AnyLayer::Gru(l) => l.weights(),
+        }
+    }
+
+    /// Every parameter by PyTorch's name.
+    pub fn named_parameters(&self) -> Vec<(String, ParamTensor)> {
+        let mut named = Vec::new();
+        for (k, layer) in self.weights().iter().enumerate() {
+            for (d, w) in layer.directions().enumerate() {
+                let suffix = if d == 0 { "" } else { "_reverse" };
+                named.push((
+                    format!("weight_ih_l{k}{suffix}"),
+                    ParamTensor::Weight(w.weight_ih.val()),
+                ));
+                named.push((
+                    format!("weight_hh_l{k}{suffix}"),
+                    ParamTensor::Weight(w.weight_hh.val()),
+                ));
+                for (name, bias) in [("bias_ih", &w.bias_ih), ("bias_hh", &w.bias_hh)] {
+                    if let Some(b) = bias {
+                        named.push((format!("{name}_l{k}{suffix}"), ParamTensor::Bias(b.val())));
+                    }
+                }
+            }
+        }
+        named
+    }
+}
+
+/// A weight matrix or a bias vector.
+pub enum ParamTensor {
+    Weight(Tensor<2>),
+    Bias(Tensor<1>),
+}
+
+impl ParamTensor {
+    pub fn values(self) -> (Vec<f32>, Vec<usize>) {
+        match self {
+            ParamTensor::Weight(t) => values(t),
+            ParamTensor::Bias(t) => values(t),
+        }
+    }
+
+    /// The gradient, flattened to `[rows, columns]` (a bias is one column).
+    pub fn grad(&self, grads: &burn::tensor::Gradients) -> Option<Tensor<2>> {
+        match self {
+            ParamTensor::Weight(t) => t.grad(grads),
+            ParamTensor::Bias(t) => t.grad(grads).map(|g| g.unsqueeze_dim(1)),
+        }
+    }
+}
+
+pub struct Fixture {
+    pub case: Case,
+    pub data: std::collections::BTreeMap<String, Array>,
+}
+
+impl Fixture {
+    pub fn get(&self, key: &str) -> &Array {
+        self.data
+            .get(key)
+            .unwrap_or_else(|| panic!("{}: fixture has no {key}", self.case.name))
+    }
+
+    pub fn weights(&self, file: &str) -> std::path::PathBuf {
+        fixture_dir().join(&self.case.name).join(file)
+    }
+}
+
+pub fn fixtures() -> Vec<Fixture> {
+    cases()
+        .into_iter()
+        .map(|case| {
+            let data = read_safetensors(&fixture_dir().join(&case.name).join("data.safetensors"));
+            Fixture { case, data }
+        })
+        .collect()
+}
+
+/// Loads the case's `.pt` weights on `device` and compares output, `h_n` and `c_n`.
+pub fn check_forward(f: &Fixture, backend: &str, device: &Device, tolerance: f32) {
+    let what = |t: &str| format!("{backend}/{}: {t}", f.case.name);
+    let layer = AnyLayer::build(&f.case, true, device).load(&f.weights("weights.pt"));
+    let h0 = f.case.given_state.then(|| f.get("h0").tensor(device));
+    let c0 = (f.case.given_state && f.case.cell == "lstm").then(|| f.get("c0").tensor(device));
+    let (out, h_n, c_n) = layer.forward(f.get("input").tensor(device), h0, c0);
+    assert_close(&what("output"), out, f.get("output"), tolerance);
+    assert_close(&what("h_n"), h_n, f.get("h_n"), tolerance);
+    if let Some(c_n) = c_n {
+        assert_close(&what("c_n"), c_n, f.get("c_n"), tolerance);
+    }
+}
+
+/// On `device` (an autodiff device), compares the outputs and the gradients of the case's
+/// loss with respect to the input, the initial states and every parameter.
+pub fn check_gradients(f: &Fixture, backend: &str, device: &Device, tolerance: f32) {
+    let what = |t: &str| format!("{backend}/{}: {t}", f.case.name);
+    let layer = AnyLayer::build(&f.case, true, device).load(&f.weights("weights.pt"));
+    let input = f.get("input").tensor::<3>(device).require_grad();
+    let h0 = f
+        .case
+        .given_state
+        .then(|| f.get("h0").tensor::<3>(device).require_grad());
+    let c0 = (f.case.given_state && f.case.cell == "lstm")
+        .then(|| f.get("c0").tensor::<3>(device).require_grad());
+    let (out, h_n, c_n) = layer.forward(input.clone(), h0.clone(), c0.clone());
+    // Training runs its own time loop (one tensor per step): its outputs match too.
+    assert_close(
+        &what("output (autodiff)"),
+        out.clone().inner(),
+        f.get("output"),
+        tolerance,
+    );
+    assert_close(
+        &what("h_n (autodiff)"),
+        h_n.clone().inner(),
+        f.get("h_n"),
+        tolerance,
+    );
+    let mut loss = (out * f.get("proj_output").tensor(device)).sum()
+        + (h_n * f.get("proj_hidden").tensor(device)).sum();
+    if let Some(c_n) = c_n {
+        loss = loss + (c_n * f.get("proj_cell").tensor(device)).sum();
+    }
+    let grads = loss.backward();
+
+    let grad = |t: Option<Tensor<3>>, name: &str| {
+        t.unwrap_or_else(|| panic!("{}: no gradient for {name}", what(name)))
+    };
+    assert_close(
+        &what("grad_input"),
+        grad(input.grad(&grads), "input"),
+        f.get("grad_input"),
+        tolerance,
+    );
+    if let Some(h0) = h0 {
+        assert_close(
+            &what("grad_h0"),
+            grad(h0.grad(&grads), "h0"),
+            f.get("grad_h0"),
+            tolerance,
+        );
+    }
+    if let Some(c0) = c0 {
+        assert_close(
+            &what("grad_c0"),
+            grad(c0.grad(&grads), "c0"),
+            f.get("grad_c0"),
+            tolerance,
+        );
+    }
+    let params = layer.named_parameters();
+    let expected_count = f.data.keys().filter(|k| k.starts_with("grad.")).count();
+    assert_eq!(params.len(), expected_count, "{}", what("parameter count"));
+    for (name, param) in params {
+        let g = param
+            .grad(&grads)
+            .unwrap_or_else(|| panic!("{}: no gradient", what(&name)));
+        let expected = f.get(&format!("grad.{name}"));
+        let expected = Array {
+            values: expected.values.clone(),
+            shape: if expected.shape.len() == 1 {
+                vec![expected.shape[0], 1]
+            } else {
+                expected.shape.clone()
+            },
+        };
+        assert_close(&what(&format!("grad.{name}")), g, &expected, tolerance);
+    }
+}
