@@ -9,7 +9,7 @@
 //! use burn::tensor::{Device, Tensor};
 //! use recurrent::{LstmConfig, RecurrentError};
 //!
-//! let device = Device::default();
+//! let device = Device::flex();
 //! let lstm = LstmConfig::new(1, 32).with_seed(Some(42)).init(&device);
 //! let input = Tensor::<3>::ones([8, 10, 1], &device); // [batch, seq, features]
 //! let (output, state) = lstm.forward(input, None);
@@ -34,6 +34,7 @@ pub mod data;
 pub mod device;
 mod error;
 mod io;
+mod kernels;
 pub mod layers;
 pub mod model;
 pub mod train;

@@ -53,7 +53,7 @@ pub enum ModelOutput {
 ///     fn output_size(&self) -> usize { 3 }
 /// }
 ///
-/// let device = Device::default();
+/// let device = Device::flex();
 /// let model = MyModel {
 ///     gru: GruConfig::new(2, 16).init(&device),
 ///     hidden: LinearConfig::new(16, 8).init(&device),
@@ -109,7 +109,7 @@ pub enum Readout {
 ///
 /// // The original PyTorch example's model: nn.RNN(1, 32) and nn.Linear(32, 1) on the last step.
 /// let config = SequenceModelConfig::new(CellType::Rnn, 1, 32, 1);
-/// let model = config.init(&burn::tensor::Device::default());
+/// let model = config.init(&burn::tensor::Device::flex());
 /// assert_eq!(model.num_params(), 32 * (1 + 32 + 2) + 32 + 1);
 /// ```
 #[derive(Config, Debug)]

@@ -41,7 +41,7 @@ layer_config!(
 /// use burn::tensor::{Device, Tensor};
 /// use recurrent::GruConfig;
 ///
-/// let device = Device::default();
+/// let device = Device::flex();
 /// let gru = GruConfig::new(3, 5).with_batch_first(false).with_seed(Some(3)).init(&device);
 /// let input = Tensor::<3>::ones([7, 2, 3], &device); // [seq, batch, features]
 /// let (output, state) = gru.forward(input.clone(), None);

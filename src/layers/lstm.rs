@@ -42,7 +42,7 @@ layer_config!(
 /// use burn::tensor::{Device, Tensor};
 /// use recurrent::{LstmConfig, LstmState};
 ///
-/// let device = Device::default();
+/// let device = Device::flex();
 /// let lstm = LstmConfig::new(2, 3).with_seed(Some(1)).init(&device);
 /// let input = Tensor::<3>::zeros([4, 6, 2], &device);
 /// let state = LstmState {

@@ -40,7 +40,7 @@ layer_config!(
 /// use burn::tensor::{Device, Tensor};
 /// use recurrent::{Nonlinearity, SimpleRnnConfig};
 ///
-/// let device = Device::default();
+/// let device = Device::flex();
 /// let rnn = SimpleRnnConfig::new(1, 4)
 ///     .with_num_layers(2)
 ///     .with_bidirectional(true)

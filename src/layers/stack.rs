@@ -1,5 +1,9 @@
 //! Layers x directions x time: the one driver that `SimpleRnn`, `Lstm` and `Gru` share.
 //!
+//! On the CPU backends in f32 every layer and direction is one fused operation
+//! ([`crate::kernels`]), with or without autodiff. Elsewhere (wgpu, other float types) the
+//! stack is built from Burn's tensor ops, as follows.
+//!
 //! Per layer, the input projection of every time step and both directions is one batched matmul
 //! before the time loop (`[D, seq * batch, input] x [D, input, G * H]`), with `b_ih + b_hh` folded
 //! into it; each step is then one batched matmul for the hidden path
@@ -15,6 +19,7 @@ use super::cell::CellKind;
 use super::params::{DirectionWeights, LayerWeights, UniformInit};
 use crate::RecurrentError;
 use crate::io::pytorch::ParamName;
+use crate::kernels;
 
 /// Every option of a recurrent layer, shared by the three layer configs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -178,21 +183,44 @@ impl RecurrentStack {
         batch: usize,
         device: &Device,
     ) -> (Tensor<3>, StackState) {
-        let spec = &self.spec;
-        let d = spec.directions();
-        let has_cell = spec.cell == CellKind::Lstm;
-        let zeros = || Tensor::<3>::zeros([d, batch, spec.hidden_size], device);
         let (hidden0, cell0) = match state {
             Some(StackState { hidden, cell }) => (Some(hidden), cell),
             None => (None, None),
         };
-
         // Time-major inside: each step is a slice of the leading dimension.
-        let x = if spec.batch_first {
+        let x = if self.spec.batch_first {
             input.swap_dims(0, 1)
         } else {
             input
         };
+        let fused = x.dtype() == self.float_dtype() && kernels::applies(device, x.dtype());
+        let (x, hidden, cell) = if fused {
+            self.forward_fused(x, hidden0, cell0, batch, device)
+        } else {
+            self.forward_tensor_ops(x, hidden0, cell0, batch, device)
+        };
+        let output = if self.spec.batch_first {
+            x.swap_dims(0, 1)
+        } else {
+            x
+        };
+        (output, StackState { hidden, cell })
+    }
+
+    /// The stack built from Burn's tensor ops, for any backend. `x` is `[seq, batch, input]`;
+    /// returns the output `[seq, batch, D * H]` and the final `[L * D, batch, H]` states.
+    fn forward_tensor_ops(
+        &self,
+        x: Tensor<3>,
+        hidden0: Option<Tensor<3>>,
+        cell0: Option<Tensor<3>>,
+        batch: usize,
+        device: &Device,
+    ) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
+        let spec = &self.spec;
+        let d = spec.directions();
+        let has_cell = spec.cell == CellKind::Lstm;
+        let zeros = || Tensor::<3>::zeros([d, batch, spec.hidden_size], device);
         // With autodiff, sequences travel between layers as one tensor per step: the backward
         // of slicing a step out of a whole-sequence tensor writes a zero tensor of the whole
         // sequence's size, which makes the backward pass quadratic in the sequence length.
@@ -247,16 +275,68 @@ impl RecurrentStack {
             Sequence::Whole(x) => x,
             Sequence::Steps(steps) => Tensor::stack(steps, 0),
         };
-        let output = if spec.batch_first {
-            x.swap_dims(0, 1)
-        } else {
-            x
+        (
+            x,
+            Tensor::cat(hiddens, 0),
+            has_cell.then(|| Tensor::cat(cells, 0)),
+        )
+    }
+
+    /// The stack through the fused kernel ([`crate::kernels`]): one operation per layer and
+    /// direction. `x` is `[seq, batch, input]`; returns the output `[seq, batch, D * H]` and the
+    /// final `[L * D, batch, H]` states.
+    fn forward_fused(
+        &self,
+        mut x: Tensor<3>,
+        hidden0: Option<Tensor<3>>,
+        cell0: Option<Tensor<3>>,
+        batch: usize,
+        device: &Device,
+    ) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
+        let spec = &self.spec;
+        let (h, d) = (spec.hidden_size, spec.directions());
+        let seq = x.dims()[0];
+        let gate_rows = spec.cell.gates() * h;
+        let initial = |state: &Option<Tensor<3>>, index: usize| match state {
+            Some(state) => state.clone().narrow(0, index, 1).reshape([batch, h]),
+            None => Tensor::zeros([batch, h], device),
         };
-        let state = StackState {
-            hidden: Tensor::cat(hiddens, 0),
-            cell: has_cell.then(|| Tensor::cat(cells, 0)),
-        };
-        (output, state)
+        let mut hiddens = Vec::with_capacity(self.layers.len() * d);
+        let mut cells = Vec::with_capacity(self.layers.len() * d);
+        for (k, layer) in self.layers.iter().enumerate() {
+            if k > 0 {
+                x = self.dropout.forward(x);
+            }
+            let mut outputs = Vec::with_capacity(d);
+            for (direction, weights) in layer.directions().enumerate() {
+                let index = k * d + direction;
+                let bias = |param: &Option<burn::module::Param<Tensor<1>>>| match param {
+                    Some(bias) => bias.val(),
+                    None => Tensor::zeros([gate_rows], device),
+                };
+                let out = kernels::direction(
+                    x.clone(),
+                    initial(&hidden0, index),
+                    initial(&cell0, index),
+                    weights.weight_ih.val(),
+                    weights.weight_hh.val(),
+                    bias(&weights.bias_ih),
+                    bias(&weights.bias_hh),
+                    spec.cell,
+                    direction == 1,
+                );
+                outputs.push(out.clone().narrow(0, 0, seq));
+                hiddens.push(out.clone().narrow(0, seq, 1));
+                cells.push(out.narrow(0, seq + 1, 1));
+            }
+            x = if d == 1 {
+                outputs.pop().expect("one direction")
+            } else {
+                Tensor::cat(outputs, 2)
+            };
+        }
+        let cell = (spec.cell == CellKind::Lstm).then(|| Tensor::cat(cells, 0));
+        (x, Tensor::cat(hiddens, 0), cell)
     }
 
     /// A layer's weights as the time loops use them, directions stacked.
@@ -508,4 +588,121 @@ fn stack_directions<const N: usize, const M: usize>(
     f: impl Fn(&DirectionWeights) -> Tensor<N>,
 ) -> Tensor<M> {
     Tensor::stack(directions.iter().map(|w| f(w)).collect(), 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::cell::Nonlinearity;
+    use burn::tensor::Distribution;
+
+    /// The fused kernel and the tensor-op path (which wgpu runs, and which the wgpu tests pin to
+    /// PyTorch) give the same outputs, final states and gradients on every option.
+    #[allow(clippy::vec_init_then_push)] // one push per compiled-in backend
+    fn cpu_devices() -> Vec<Device> {
+        let mut devices = Vec::new();
+        #[cfg(feature = "flex")]
+        devices.push(Device::flex());
+        #[cfg(feature = "ndarray")]
+        #[allow(deprecated)] // deprecated upstream, still supported here
+        devices.push(Device::ndarray());
+        devices
+    }
+
+    #[test]
+    fn fused_and_tensor_op_paths_agree() {
+        for device in cpu_devices() {
+            paths_agree(&device.autodiff());
+        }
+    }
+
+    fn paths_agree(device: &Device) {
+        let device = device.clone();
+        assert!(kernels::applies(&device, DType::F32));
+        let cells = [
+            CellKind::Rnn(Nonlinearity::Tanh),
+            CellKind::Rnn(Nonlinearity::Relu),
+            CellKind::Lstm,
+            CellKind::Gru,
+        ];
+        for cell in cells {
+            for (num_layers, bidirectional, bias) in [
+                (1, false, true),
+                (2, true, true),
+                (2, false, false),
+                (1, true, false),
+            ] {
+                let spec = StackSpec {
+                    cell,
+                    input_size: 3,
+                    hidden_size: 5,
+                    num_layers,
+                    bidirectional,
+                    bias,
+                    dropout: 0.0,
+                    batch_first: false,
+                    seed: Some(7),
+                };
+                let stack = spec.try_init(&device).expect("a valid spec");
+                let states = num_layers * spec.directions();
+                let x = Tensor::<3>::random([6, 4, 3], Distribution::Normal(0.0, 1.0), &device)
+                    .require_grad();
+                let h0 =
+                    Tensor::<3>::random([states, 4, 5], Distribution::Normal(0.0, 1.0), &device)
+                        .require_grad();
+                let c0 = (cell == CellKind::Lstm).then(|| {
+                    Tensor::<3>::random([states, 4, 5], Distribution::Normal(0.0, 1.0), &device)
+                        .require_grad()
+                });
+                let weights =
+                    Tensor::<3>::random([6, 4, 2 * 5], Distribution::Normal(0.0, 1.0), &device);
+                let run = |fused: bool| {
+                    let args = (x.clone(), Some(h0.clone()), c0.clone(), 4, &device);
+                    let (out, h, c) = if fused {
+                        stack.forward_fused(args.0, args.1, args.2, args.3, args.4)
+                    } else {
+                        stack.forward_tensor_ops(args.0, args.1, args.2, args.3, args.4)
+                    };
+                    let out_weights = weights.clone().narrow(2, 0, spec.directions() * 5);
+                    let mut loss = (out.clone() * out_weights).sum() + h.clone().sum() * 0.5;
+                    if let Some(c) = &c {
+                        loss = loss + c.clone().sum() * 0.25;
+                    }
+                    let grads = loss.backward();
+                    let mut values = vec![out.into_data(), h.into_data()];
+                    values.extend(c.map(|c| c.into_data()));
+                    values.push(x.grad(&grads).expect("x has a gradient").into_data());
+                    values.push(h0.grad(&grads).expect("h0 has a gradient").into_data());
+                    if let Some(c0) = &c0 {
+                        values.push(c0.grad(&grads).expect("c0 has a gradient").into_data());
+                    }
+                    for layer in &stack.layers {
+                        for w in layer.directions() {
+                            values.push(w.weight_ih.grad(&grads).expect("w_ih").into_data());
+                            values.push(w.weight_hh.grad(&grads).expect("w_hh").into_data());
+                            for b in [&w.bias_ih, &w.bias_hh].into_iter().flatten() {
+                                values.push(b.grad(&grads).expect("bias").into_data());
+                            }
+                        }
+                    }
+                    values
+                };
+                let (fused, tensor_ops) = (run(true), run(false));
+                assert_eq!(fused.len(), tensor_ops.len());
+                for (i, (a, b)) in fused.iter().zip(&tensor_ops).enumerate() {
+                    let (a, b) = (
+                        a.try_to_vec::<f32>().unwrap(),
+                        b.try_to_vec::<f32>().unwrap(),
+                    );
+                    assert_eq!(a.len(), b.len());
+                    for (x, y) in a.iter().zip(&b) {
+                        assert!(
+                            (x - y).abs() <= 1e-5 + 1e-5 * y.abs(),
+                            "{cell:?} layers {num_layers} bidirectional {bidirectional} bias {bias}: value {i}: fused {x} vs tensor ops {y}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -78,7 +78,7 @@ pub type EpochCallback = Box<dyn FnMut(&EpochRecord) + Send>;
 /// use recurrent::model::{CellType, SequenceModelConfig};
 /// use recurrent::train::{Objective, ProgressMode, Trainer, TrainerConfig};
 ///
-/// let device = Device::default();
+/// let device = Device::flex();
 /// let train = SumSignConfig::new().generate(256, 1)?;
 /// let test = SumSignConfig::new().generate(256, 2)?;
 /// let model = SequenceModelConfig::new(CellType::Rnn, 1, 16, 1).with_seed(Some(3)).init(&device);

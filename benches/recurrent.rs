@@ -1,0 +1,93 @@
+//! Training-step and inference speed of `recurrent` next to Burn's stock `burn::nn` layers, for
+//! every workload, cell and compiled-in backend (see `common` for the exact workloads).
+//!
+//! ```text
+//! cargo bench --bench recurrent                          # everything on flex
+//! cargo bench --features ndarray --bench recurrent -- seed   # a filter, as criterion takes it
+//! python3 scripts/bench_compare.py                       # with PyTorch, ratios side by side
+//! ```
+//!
+//! Benchmark ids are `{workload}-{mode}/{implementation}-{backend}/{cell}`, e.g.
+//! `seed-train/recurrent-flex/lstm`; `scripts/bench_compare.py` reads criterion's estimates by
+//! these names.
+
+mod common;
+
+use std::time::Duration;
+
+use burn::tensor::Device;
+use common::{
+    CELLS, Implementation, StockModel, WORKLOADS, Workload, adam, backends, batch, cell_name,
+    infer, recurrent_model, train_step,
+};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use recurrent::model::{CellType, Trainable};
+
+/// Times `model`'s training step and inference in the two groups.
+fn measure<M: Trainable>(
+    c: &mut Criterion,
+    id: (&str, Workload, CellType),
+    model: M,
+    device: &Device,
+) {
+    let (label, w, cell) = id;
+    let name = cell_name(cell);
+    let (x, y) = batch(w, device);
+
+    let inference = model.clone().valid();
+    c.benchmark_group(format!("{}-infer", w.name))
+        .bench_function(BenchmarkId::new(label, name), |b| {
+            b.iter(|| infer(&inference, &x))
+        });
+
+    let train_device = device.clone().autodiff();
+    let (x, y) = (x.to_device(&train_device), y.to_device(&train_device));
+    let mut state = Some((model.to_device(&train_device).train(), adam()));
+    c.benchmark_group(format!("{}-train", w.name))
+        .bench_function(BenchmarkId::new(label, name), |b| {
+            b.iter(|| {
+                let (model, mut optimizer) = state.take().expect("the model is put back");
+                let model = train_step(model, &mut optimizer, &x, &y);
+                // GPU backends queue work: wait for it, as the CPU backends do anyway.
+                train_device.sync().expect("the device finishes the step");
+                state = Some((model, optimizer));
+            })
+        });
+}
+
+fn benches(c: &mut Criterion) {
+    for (backend, device) in backends() {
+        for w in WORKLOADS {
+            for cell in CELLS {
+                for implementation in [Implementation::Recurrent, Implementation::BurnNn] {
+                    let label = format!("{}-{backend}", implementation.name());
+                    let id = (label.as_str(), w, cell);
+                    match implementation {
+                        Implementation::Recurrent => {
+                            measure(c, id, recurrent_model(cell, w, &device), &device)
+                        }
+                        Implementation::BurnNn => {
+                            measure(c, id, StockModel::new(cell, w, &device), &device)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn config() -> Criterion {
+    // The large workloads take up to a second a step: short windows keep a full run in minutes.
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(10)
+        .configure_from_args()
+}
+
+criterion_group! {
+    name = recurrent;
+    config = config();
+    targets = benches
+}
+criterion_main!(recurrent);
