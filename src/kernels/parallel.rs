@@ -184,12 +184,25 @@ pub(crate) fn backward(saved: &SavedChunks, grad_out: &[f32], need_x: bool) -> G
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layers::cell::Nonlinearity;
 
     fn values(len: usize, seed: f32) -> Vec<f32> {
         (0..len)
             .map(|i| ((i as f32 + seed) * 0.731).sin() * 0.5)
             .collect()
+    }
+
+    /// Deterministic inputs of every size `dims` asks for.
+    fn inputs(cell: CellKind, dims: Dims) -> Inputs {
+        let gh = cell.gates() * dims.hidden;
+        Inputs {
+            x: values(dims.seq * dims.batch * dims.input, 1.0),
+            h0: values(dims.batch * dims.hidden, 2.0),
+            c0: values(dims.batch * dims.hidden, 3.0),
+            w_ih: values(gh * dims.input, 4.0),
+            w_hh: values(gh * dims.hidden, 5.0),
+            b_ih: values(gh, 6.0),
+            b_hh: values(gh, 7.0),
+        }
     }
 
     /// A NaN in the input reaches every later output, as in PyTorch: a diverged model must not
@@ -202,25 +215,9 @@ mod tests {
             input: 2,
             hidden: 3,
         };
-        let cells = [
-            CellKind::Rnn(Nonlinearity::Tanh),
-            CellKind::Rnn(Nonlinearity::Relu),
-            CellKind::Lstm,
-            CellKind::Gru,
-        ];
-        for cell in cells {
-            let gh = cell.gates() * dims.hidden;
-            let mut x = values(dims.seq * dims.batch * dims.input, 1.0);
-            x[0] = f32::NAN; // step 0, batch row 0
-            let inputs = Inputs {
-                x,
-                h0: vec![0.0; dims.batch * dims.hidden],
-                c0: vec![0.0; dims.batch * dims.hidden],
-                w_ih: values(gh * dims.input, 4.0),
-                w_hh: values(gh * dims.hidden, 5.0),
-                b_ih: vec![0.0; gh],
-                b_hh: vec![0.0; gh],
-            };
+        for cell in CellKind::ALL {
+            let mut inputs = inputs(cell, dims);
+            inputs.x[0] = f32::NAN; // step 0, batch row 0
             let (out, _) = forward(cell, false, dims, inputs, false);
             let last_step = &out[(dims.seq - 1) * dims.batch * dims.hidden..][..dims.hidden];
             assert!(
@@ -239,22 +236,11 @@ mod tests {
             input: 3,
             hidden: 4,
         };
-        let cells = [
-            CellKind::Rnn(Nonlinearity::Tanh),
-            CellKind::Lstm,
-            CellKind::Gru,
-        ];
-        for (cell, reverse) in cells.into_iter().flat_map(|c| [(c, false), (c, true)]) {
-            let gh = cell.gates() * dims.hidden;
-            let inputs = Inputs {
-                x: values(dims.seq * dims.batch * dims.input, 1.0),
-                h0: values(dims.batch * dims.hidden, 2.0),
-                c0: values(dims.batch * dims.hidden, 3.0),
-                w_ih: values(gh * dims.input, 4.0),
-                w_hh: values(gh * dims.hidden, 5.0),
-                b_ih: values(gh, 6.0),
-                b_hh: values(gh, 7.0),
-            };
+        for (cell, reverse) in CellKind::ALL
+            .into_iter()
+            .flat_map(|c| [(c, false), (c, true)])
+        {
+            let inputs = inputs(cell, dims);
             let grad_out = values((dims.seq + 2) * dims.batch * dims.hidden, 8.0);
             let (out, saved) = host::forward(cell, reverse, dims, inputs.clone(), true);
             let grads = host::backward(&saved.expect("saved"), &grad_out, true);

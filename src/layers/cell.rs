@@ -25,6 +25,15 @@ pub(crate) enum CellKind {
 }
 
 impl CellKind {
+    /// Every cell, for tests that cover them all.
+    #[cfg(test)]
+    pub(crate) const ALL: [CellKind; 4] = [
+        CellKind::Rnn(Nonlinearity::Tanh),
+        CellKind::Rnn(Nonlinearity::Relu),
+        CellKind::Lstm,
+        CellKind::Gru,
+    ];
+
     /// Gates stacked in `weight_ih`/`weight_hh`: PyTorch's `G` in `[G * hidden, ..]`.
     pub(crate) fn gates(self) -> usize {
         match self {

@@ -593,7 +593,6 @@ fn stack_directions<const N: usize, const M: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layers::cell::Nonlinearity;
     use burn::tensor::Distribution;
 
     /// The fused kernel and the tensor-op path (which wgpu runs, and which the wgpu tests pin to
@@ -619,13 +618,7 @@ mod tests {
     fn paths_agree(device: &Device) {
         let device = device.clone();
         assert!(kernels::applies(&device, DType::F32));
-        let cells = [
-            CellKind::Rnn(Nonlinearity::Tanh),
-            CellKind::Rnn(Nonlinearity::Relu),
-            CellKind::Lstm,
-            CellKind::Gru,
-        ];
-        for cell in cells {
+        for cell in CellKind::ALL {
             for (num_layers, bidirectional, bias) in [
                 (1, false, true),
                 (2, true, true),
