@@ -114,6 +114,7 @@ pub enum StockLayer {
 pub struct StockModel {
     layers: Vec<StockLayer>,
     head: Linear,
+    input_size: usize,
 }
 
 impl StockModel {
@@ -137,6 +138,7 @@ impl StockModel {
         Self {
             layers,
             head: LinearConfig::new(w.hidden, 1).init(device),
+            input_size: w.input,
         }
     }
 }
@@ -157,7 +159,7 @@ impl Trainable for StockModel {
     }
 
     fn input_size(&self) -> usize {
-        0
+        self.input_size
     }
 
     fn output_size(&self) -> usize {
