@@ -62,6 +62,23 @@ fn time_index(reverse: bool, seq: usize, s: usize) -> usize {
     if reverse { seq - 1 - s } else { s }
 }
 
+/// A state as processing step `s` found it: `initial` for the first step, else the value the
+/// previous step left in `per_step` (`[seq, ..]` in time order, `step_len` values a step).
+fn before_step<'a>(
+    reverse: bool,
+    s: usize,
+    step_len: usize,
+    initial: &'a [f32],
+    per_step: &'a [f32],
+) -> &'a [f32] {
+    if s == 0 {
+        return initial;
+    }
+    let seq = per_step.len() / step_len;
+    let p = time_index(reverse, seq, s - 1);
+    &per_step[p * step_len..(p + 1) * step_len]
+}
+
 /// Defines `$name` as `$body` compiled twice, for the baseline CPU and for AVX2, and picks one
 /// at run time: the gate loops are the kernel's hot spot, and AVX2 doubles their width.
 /// (An AVX-512 version measured 25% slower on the seed workload, so there is none.)
@@ -298,12 +315,7 @@ fn backward_impl(saved: &Saved, grad_out: &[f32], need_x: bool) -> Grads {
 
     for s in (0..seq).rev() {
         let t = time_index(reverse, seq, s);
-        let h_prev = if s == 0 {
-            &inputs.h0[..]
-        } else {
-            let p = time_index(reverse, seq, s - 1);
-            &hidden[p * step_len..(p + 1) * step_len]
-        };
+        let h_prev = before_step(reverse, s, step_len, &inputs.h0, hidden);
         previous_hidden[t * step_len..(t + 1) * step_len].copy_from_slice(h_prev);
         for (d, g) in dh
             .iter_mut()
@@ -329,12 +341,7 @@ fn backward_impl(saved: &Saved, grad_out: &[f32], need_x: bool) -> Grads {
                 }
             }
             CellKind::Lstm => {
-                let c_prev = if s == 0 {
-                    &inputs.c0[..]
-                } else {
-                    let p = time_index(reverse, seq, s - 1);
-                    &extra[p * step_len..(p + 1) * step_len]
-                };
+                let c_prev = before_step(reverse, s, step_len, &inputs.c0, extra);
                 let c_t = &extra[t * step_len..(t + 1) * step_len];
                 let step_gates = &gates[t * batch * gh..(t + 1) * batch * gh];
                 for b in 0..batch {

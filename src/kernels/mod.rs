@@ -178,23 +178,20 @@ impl<B: Backend, C: CheckpointStrategy> RecurrentKernel for Autodiff<B, C> {
             b_hh.node(),
         ];
         let primitives = [x, h0, c0, w_ih, w_hh, b_ih, b_hh].map(|t| t.into_primitive());
-        let shapes = primitives.clone().map(|t| t.shape());
+        let shapes = primitives.each_ref().map(|t| t.shape());
         let device = primitives[0].device();
         let (dims, inputs) = host_inputs::<B>(primitives);
-        let out_shape = [dims.seq + 2, dims.batch, dims.hidden];
-        match ThroughTime.prepare::<C>(nodes).compute_bound().stateful() {
+        let prep = ThroughTime.prepare::<C>(nodes).compute_bound().stateful();
+        // Only a tracked operation keeps what its backward pass reads.
+        let save = matches!(prep, OpsKind::Tracked(_));
+        let (out, saved) = parallel::forward(cell, reverse, dims, inputs, save);
+        let out = from_host::<B>(out, [dims.seq + 2, dims.batch, dims.hidden], &device);
+        match prep {
             OpsKind::Tracked(prep) => {
-                let (out, saved) = parallel::forward(cell, reverse, dims, inputs, true);
                 let saved = Arc::new(saved.expect("forward saves when asked to"));
-                prep.finish(
-                    ThroughTimeState { saved, shapes },
-                    from_host::<B>(out, out_shape, &device),
-                )
+                prep.finish(ThroughTimeState { saved, shapes }, out)
             }
-            OpsKind::UnTracked(prep) => {
-                let (out, _) = parallel::forward(cell, reverse, dims, inputs, false);
-                prep.finish(from_host::<B>(out, out_shape, &device))
-            }
+            OpsKind::UnTracked(prep) => prep.finish(out),
         }
     }
 }
