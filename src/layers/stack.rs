@@ -597,20 +597,13 @@ mod tests {
 
     /// The fused kernel and the tensor-op path (which wgpu runs, and which the wgpu tests pin to
     /// PyTorch) give the same outputs, final states and gradients on every option.
-    #[allow(clippy::vec_init_then_push)] // one push per compiled-in backend
-    fn cpu_devices() -> Vec<Device> {
-        let mut devices = Vec::new();
-        #[cfg(feature = "flex")]
-        devices.push(Device::flex());
-        #[cfg(feature = "ndarray")]
-        #[allow(deprecated)] // deprecated upstream, still supported here
-        devices.push(Device::ndarray());
-        devices
-    }
-
     #[test]
     fn fused_and_tensor_op_paths_agree() {
-        for device in cpu_devices() {
+        let cpu = crate::device::available()
+            .into_iter()
+            .filter(|name| *name != "wgpu");
+        for name in cpu {
+            let device = crate::device::from_name(name).expect("a compiled-in backend");
             paths_agree(&device.autodiff());
         }
     }
