@@ -10,8 +10,8 @@
 
 mod common;
 
-use common::{Implementation, StockModel, adam, backends, batch, recurrent_model, train_step};
-use recurrent::model::Trainable;
+use burn::module::Module;
+use common::{BenchModel, Implementation, adam, batch, train_step};
 
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("Linux's /proc/self/status");
@@ -23,8 +23,8 @@ fn peak_rss_mib() -> f64 {
     kib / 1024.0
 }
 
-fn run<M: Trainable>(
-    model: M,
+fn run(
+    model: BenchModel,
     w: common::Workload,
     device: &burn::tensor::Device,
     steps: usize,
@@ -55,22 +55,15 @@ fn main() {
     }
     let w = common::workload(&args[0]).expect(usage);
     let cell = common::cell(args.get(1).map_or("lstm", String::as_str)).expect(usage);
-    let implementation = match args.get(2).map_or("recurrent", String::as_str) {
-        "recurrent" => Implementation::Recurrent,
-        "burn-nn" => Implementation::BurnNn,
-        other => panic!("unknown implementation {other}; {usage}"),
-    };
+    let implementation_name = args.get(2).map_or("recurrent", String::as_str);
+    let implementation = Implementation::from_name(implementation_name)
+        .unwrap_or_else(|| panic!("unknown implementation {implementation_name}; {usage}"));
     let backend = args.get(3).map_or("flex", String::as_str);
-    let device = backends()
-        .into_iter()
-        .find(|(name, _)| *name == backend)
-        .map(|(_, device)| device)
-        .unwrap_or_else(|| panic!("backend {backend} is not compiled in; {usage}"));
+    let device = recurrent::device::from_name(backend)
+        .unwrap_or_else(|err| panic!("backend {backend}: {err}; {usage}"));
     let steps: usize = args.get(4).map_or(Ok(5), |s| s.parse()).expect(usage);
-    let (baseline, peak) = match implementation {
-        Implementation::Recurrent => run(recurrent_model(cell, w, &device), w, &device, steps),
-        Implementation::BurnNn => run(StockModel::new(cell, w, &device), w, &device, steps),
-    };
+    let model = implementation.model(cell, w, &device);
+    let (baseline, peak) = run(model, w, &device, steps);
     println!(
         "{{\"framework\": \"{}\", \"backend\": \"{backend}\", \"workload\": \"{}\", \"cell\": \"{}\", \"baseline_rss_mib\": {baseline:.1}, \"peak_rss_mib\": {peak:.1}, \"steps\": {steps}}}",
         implementation.name(),

@@ -15,21 +15,17 @@ mod common;
 
 use std::time::Duration;
 
+use burn::module::Module;
 use burn::tensor::Device;
 use common::{
-    CELLS, Implementation, StockModel, WORKLOADS, Workload, adam, backends, batch, cell_name,
-    infer, recurrent_model, train_step,
+    BenchModel, CELLS, Implementation, WORKLOADS, Workload, adam, backends, batch, cell_name,
+    infer, train_step,
 };
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use recurrent::model::{CellType, Trainable};
+use recurrent::model::CellType;
 
 /// Times `model`'s training step and inference in the two groups.
-fn measure<M: Trainable>(
-    c: &mut Criterion,
-    id: (&str, Workload, CellType),
-    model: M,
-    device: &Device,
-) {
+fn measure(c: &mut Criterion, id: (&str, Workload, CellType), model: BenchModel, device: &Device) {
     let (label, w, cell) = id;
     let name = cell_name(cell);
     let (x, y) = batch(w, device);
@@ -59,17 +55,10 @@ fn benches(c: &mut Criterion) {
     for (backend, device) in backends() {
         for w in WORKLOADS {
             for cell in CELLS {
-                for implementation in [Implementation::Recurrent, Implementation::BurnNn] {
+                for implementation in Implementation::ALL {
                     let label = format!("{}-{backend}", implementation.name());
-                    let id = (label.as_str(), w, cell);
-                    match implementation {
-                        Implementation::Recurrent => {
-                            measure(c, id, recurrent_model(cell, w, &device), &device)
-                        }
-                        Implementation::BurnNn => {
-                            measure(c, id, StockModel::new(cell, w, &device), &device)
-                        }
-                    }
+                    let model = implementation.model(cell, w, &device);
+                    measure(c, (label.as_str(), w, cell), model, &device);
                 }
             }
         }

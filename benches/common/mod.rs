@@ -72,13 +72,13 @@ pub fn cell(name: &str) -> Option<CellType> {
 
 /// The backends compiled in, by name.
 pub fn backends() -> Vec<(&'static str, Device)> {
-    let mut backends = vec![("flex", Device::flex())];
-    #[cfg(feature = "ndarray")]
-    #[allow(deprecated)] // deprecated upstream, still supported here
-    backends.push(("ndarray", Device::ndarray()));
-    #[cfg(feature = "wgpu")]
-    backends.push(("wgpu", Device::wgpu(Default::default())));
-    backends
+    recurrent::device::available()
+        .into_iter()
+        .map(|name| {
+            let device = recurrent::device::from_name(name).expect("a compiled-in backend");
+            (name, device)
+        })
+        .collect()
 }
 
 /// Which implementation of the layers.
@@ -91,11 +91,59 @@ pub enum Implementation {
 }
 
 impl Implementation {
+    pub const ALL: [Implementation; 2] = [Implementation::Recurrent, Implementation::BurnNn];
+
     pub fn name(self) -> &'static str {
         match self {
             Implementation::Recurrent => "recurrent",
             Implementation::BurnNn => "burn-nn",
         }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|i| i.name() == name)
+    }
+
+    /// The workload's model in this implementation.
+    pub fn model(self, cell: CellType, w: Workload, device: &Device) -> BenchModel {
+        match self {
+            Implementation::Recurrent => BenchModel::Recurrent(
+                SequenceModelConfig::new(cell, w.input, w.hidden, 1)
+                    .with_num_layers(w.layers)
+                    .with_seed(Some(0))
+                    .init(device),
+            ),
+            Implementation::BurnNn => BenchModel::BurnNn(StockModel::new(cell, w, device)),
+        }
+    }
+}
+
+/// Either implementation's model, so that one timing loop serves both.
+// Built once per benchmark: boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Module, Debug)]
+pub enum BenchModel {
+    Recurrent(SequenceModel),
+    BurnNn(StockModel),
+}
+
+impl Trainable for BenchModel {
+    fn forward_sequences(&self, inputs: Tensor<3>) -> ModelOutput {
+        match self {
+            BenchModel::Recurrent(model) => model.forward_sequences(inputs),
+            BenchModel::BurnNn(model) => model.forward_sequences(inputs),
+        }
+    }
+
+    fn input_size(&self) -> usize {
+        match self {
+            BenchModel::Recurrent(model) => model.input_size(),
+            BenchModel::BurnNn(model) => model.input_size(),
+        }
+    }
+
+    fn output_size(&self) -> usize {
+        1
     }
 }
 
@@ -165,13 +213,6 @@ impl Trainable for StockModel {
     fn output_size(&self) -> usize {
         1
     }
-}
-
-pub fn recurrent_model(cell: CellType, w: Workload, device: &Device) -> SequenceModel {
-    SequenceModelConfig::new(cell, w.input, w.hidden, 1)
-        .with_num_layers(w.layers)
-        .with_seed(Some(0))
-        .init(device)
 }
 
 /// The fixed batch of a workload.
