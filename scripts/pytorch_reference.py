@@ -3,6 +3,7 @@
 
 Usage:
     python3 scripts/pytorch_reference.py generate [OUT_DIR]   # default tests/fixtures/pytorch
+    python3 scripts/pytorch_reference.py generate-packed [OUT_DIR]   # default tests/fixtures/pytorch_packed
     python3 scripts/pytorch_reference.py check-export DIR     # files written by `cargo run --example export_pytorch`
 
 `generate` writes one folder per case with
@@ -14,6 +15,12 @@ and a `cases.txt` index (one line per case: name and configuration). The loss is
     L = sum(output * proj_output) + sum(h_n * proj_hidden) [+ sum(c_n * proj_cell)]
 a random linear function of everything the layer returns, so its gradient checks every output.
 Gradients are stored as `grad_input`, `grad_h0`, `grad_c0` and `grad.<parameter name>`.
+
+`generate-packed` writes the same files for padded batches of sequences of different lengths run
+as packed sequences:
+    packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    out, h_n = layer(packed, h0);  out, _ = pad_packed_sequence(out, batch_first=True, total_length=seq)
+with the lengths in `cases.txt` (`lengths=6,2,5,1`); the loss and gradients are as above.
 
 `check-export` loads each `<name>.safetensors` written by `save_pytorch` into a fresh PyTorch layer
 with `load_state_dict(strict=True)`, runs it on the input stored beside it and compares with the
@@ -55,20 +62,26 @@ def build(cell, num_layers, bidirectional, bias, input_size=INPUT_SIZE, hidden=H
     )
 
 
-def write_case(out_dir, name, cell, num_layers, bidirectional, bias, given_state, seq, seed):
+def write_case(out_dir, name, cell, num_layers, bidirectional, bias, given_state, seq, seed, lengths=None):
     torch.manual_seed(seed)
     layer = build(cell, num_layers, bidirectional, bias)
     dirs = 2 if bidirectional else 1
-    x = torch.randn(BATCH, seq, INPUT_SIZE, requires_grad=True)
-    h0 = torch.randn(num_layers * dirs, BATCH, HIDDEN_SIZE, requires_grad=True)
-    c0 = torch.randn(num_layers * dirs, BATCH, HIDDEN_SIZE, requires_grad=True)
+    batch = len(lengths) if lengths else BATCH
+    x = torch.randn(batch, seq, INPUT_SIZE, requires_grad=True)
+    h0 = torch.randn(num_layers * dirs, batch, HIDDEN_SIZE, requires_grad=True)
+    c0 = torch.randn(num_layers * dirs, batch, HIDDEN_SIZE, requires_grad=True)
     is_lstm = cell == "lstm"
 
+    inputs = x
+    if lengths:
+        inputs = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
     if given_state:
         state = (h0, c0) if is_lstm else h0
-        out, st = layer(x, state)
+        out, st = layer(inputs, state)
     else:
-        out, st = layer(x)
+        out, st = layer(inputs)
+    if lengths:
+        out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=seq)
     hn, cn = st if is_lstm else (st, None)
 
     proj_out = torch.randn_like(out)
@@ -104,7 +117,10 @@ def write_case(out_dir, name, cell, num_layers, bidirectional, bias, given_state
     torch.save(state_dict, os.path.join(case_dir, "weights.pt"))
     save_file(state_dict, os.path.join(case_dir, "weights.safetensors"))
     save_file({k: v.contiguous() for k, v in data.items()}, os.path.join(case_dir, "data.safetensors"))
-    return f"{name} cell={cell} layers={num_layers} bidirectional={int(bidirectional)} bias={int(bias)} state={int(given_state)} seq={seq}"
+    line = f"{name} cell={cell} layers={num_layers} bidirectional={int(bidirectional)} bias={int(bias)} state={int(given_state)} seq={seq}"
+    if lengths:
+        line += " lengths=" + ",".join(str(n) for n in lengths)
+    return line
 
 
 def write_prefixed(out_dir):
@@ -151,6 +167,29 @@ def generate(out_dir):
     print(f"wrote {len(lines)} cases and prefixed_model to {out_dir}")
 
 
+PACKED_SEQ = 6
+PACKED_LENGTHS = [6, 2, 5, 1]  # unsorted, with a full-length and a one-step sequence
+LONG_LENGTHS = [60, 17, 1]
+
+
+def generate_packed(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    lines = []
+    seed = 1000
+    for cell, num_layers, bidirectional, given in itertools.product(CELLS, (1, 2), (False, True), (False, True)):
+        name = f"{cell}_l{num_layers}_{'bi' if bidirectional else 'uni'}_{'state' if given else 'zero'}_packed"
+        lines.append(write_case(out_dir, name, cell, num_layers, bidirectional, True, given, PACKED_SEQ, seed, PACKED_LENGTHS))
+        seed += 1
+    for cell in CELLS:
+        name = f"{cell}_long_packed"
+        lines.append(write_case(out_dir, name, cell, 2, True, True, True, LONG_SEQ, seed, LONG_LENGTHS))
+        seed += 1
+    with open(os.path.join(out_dir, "cases.txt"), "w") as f:
+        f.write(f"# torch {torch.__version__}; input_size={INPUT_SIZE} hidden_size={HIDDEN_SIZE}; packed sequences\n")
+        f.write("\n".join(lines) + "\n")
+    print(f"wrote {len(lines)} packed cases to {out_dir}")
+
+
 def check_export(export_dir):
     with open(os.path.join(export_dir, "layers.json")) as f:
         layers = json.load(f)
@@ -186,6 +225,8 @@ if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "generate"
     if command == "generate":
         generate(sys.argv[2] if len(sys.argv) > 2 else os.path.join("tests", "fixtures", "pytorch"))
+    elif command == "generate-packed":
+        generate_packed(sys.argv[2] if len(sys.argv) > 2 else os.path.join("tests", "fixtures", "pytorch_packed"))
     elif command == "check-export":
         check_export(sys.argv[2])
     else:

@@ -377,6 +377,54 @@ pub enum RecurrentError {
         /// What went wrong.
         reason: String,
     },
+    /// A `.ts` file that does not follow the format or contradicts its own header.
+    #[error("{file}: line {line}: {problem}")]
+    TsFormat {
+        /// The file (or `"<text>"` for parsed text).
+        file: String,
+        /// The 1-based line.
+        line: usize,
+        /// What was wrong.
+        problem: crate::data::ts::TsProblem,
+    },
+    /// A data file (a `.ts` file, a saved normaliser) that could not be read or parsed.
+    #[error("could not read {path:?}: {reason}")]
+    DataFileUnreadable {
+        /// The path.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Sequence lengths that do not match the batch.
+    #[error(
+        "sequence lengths mismatch: expected one length per sequence in the batch ({expected}), found {found}"
+    )]
+    LengthCountMismatch {
+        /// The batch size.
+        expected: usize,
+        /// The number of lengths given.
+        found: usize,
+    },
+    /// A sequence length of 0 or longer than the padded input.
+    #[error(
+        "invalid length for sequence {sequence}: expected 1 to {max} steps (the input's padded length), found {length}"
+    )]
+    InvalidSequenceLength {
+        /// The sequence (batch row).
+        sequence: usize,
+        /// The length given.
+        length: usize,
+        /// The input's sequence dimension.
+        max: usize,
+    },
+    /// Sequences of different lengths given to a model that cannot mask padding.
+    #[error(
+        "{which} data has sequences of different lengths (expected a model that supports them: Trainable::supports_lengths), found a model without length support"
+    )]
+    LengthsUnsupported {
+        /// `"training"`, `"validation"` or `"evaluation"`.
+        which: &'static str,
+    },
 }
 
 impl RecurrentError {

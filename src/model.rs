@@ -75,6 +75,21 @@ pub trait Trainable: Module + core::fmt::Debug + Send + 'static {
     fn per_step(&self) -> bool {
         false
     }
+    /// Predictions for padded sequences of different lengths: `inputs` `[batch, seq,
+    /// input_size]`, sequence `b` valid for its first `lengths[b]` steps.
+    ///
+    /// The trainer calls it for batches with padding, and only when
+    /// [`supports_lengths`](Self::supports_lengths) is true. The default ignores `lengths`;
+    /// models that mask padding (with the layers' `forward_with_lengths`) override both.
+    fn forward_with_lengths(&self, inputs: Tensor<3>, lengths: &[usize]) -> ModelOutput {
+        let _ = lengths;
+        self.forward_sequences(inputs)
+    }
+    /// Whether [`forward_with_lengths`](Self::forward_with_lengths) masks padding, so that
+    /// the model can train on sequences of different lengths.
+    fn supports_lengths(&self) -> bool {
+        false
+    }
 }
 
 /// Which recurrent layer a [`SequenceModel`] uses.
@@ -91,13 +106,14 @@ pub enum CellType {
 /// How a [`SequenceModel`] turns the layer's outputs into the head's input.
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
 pub enum Readout {
-    /// The final state: the last step's output of the forward direction, and for a
+    /// The final state: the last (valid) step's output of the forward direction, and for a
     /// bidirectional layer also the reverse direction's output at the first step (the state
     /// it ends in). `[batch, D * hidden]`.
     Last,
-    /// The mean of the outputs over all steps. `[batch, D * hidden]`.
+    /// The mean of the outputs over all (valid) steps. `[batch, D * hidden]`.
     Mean,
-    /// Every step's output: the head predicts each step (many-to-many). `[batch, seq, D * hidden]`.
+    /// Every step's output: the head predicts each step (many-to-many). `[batch, seq, D * hidden]`;
+    /// zero past a sequence's length before the head.
     All,
 }
 
@@ -213,25 +229,40 @@ pub enum RecurrentLayer {
 }
 
 impl RecurrentLayer {
-    /// The output `[batch, seq, D * H]` and the final hidden state `[layers * D, batch, H]`.
+    /// The output `[batch, seq, D * H]` and the final hidden state `[layers * D, batch, H]`,
+    /// from zero states.
     ///
     /// # Panics
     /// As the layer's `forward`.
     pub fn forward(&self, inputs: Tensor<3>) -> (Tensor<3>, Tensor<3>) {
-        match self {
-            RecurrentLayer::Rnn(l) => {
-                let (out, state) = l.forward(inputs, None);
+        self.try_forward(inputs, None).unwrap_or_else(|e| e.raise())
+    }
+
+    /// The output `[batch, seq, D * H]` and the final hidden state `[layers * D, batch, H]`,
+    /// from zero states; with `lengths`, of padded sequences (the layers'
+    /// `try_forward_with_lengths`).
+    ///
+    /// # Errors
+    /// As the layer's `try_forward` and `try_forward_with_lengths`.
+    pub fn try_forward(
+        &self,
+        inputs: Tensor<3>,
+        lengths: Option<&[usize]>,
+    ) -> Result<(Tensor<3>, Tensor<3>), RecurrentError> {
+        macro_rules! run {
+            ($layer:expr) => {{
+                let (out, state) = match lengths {
+                    Some(lengths) => $layer.try_forward_with_lengths(inputs, lengths, None)?,
+                    None => $layer.try_forward(inputs, None)?,
+                };
                 (out, state.hidden)
-            }
-            RecurrentLayer::Lstm(l) => {
-                let (out, state) = l.forward(inputs, None);
-                (out, state.hidden)
-            }
-            RecurrentLayer::Gru(l) => {
-                let (out, state) = l.forward(inputs, None);
-                (out, state.hidden)
-            }
+            }};
         }
+        Ok(match self {
+            RecurrentLayer::Rnn(l) => run!(l),
+            RecurrentLayer::Lstm(l) => run!(l),
+            RecurrentLayer::Gru(l) => run!(l),
+        })
     }
 
     /// Features per step the layer reads.
@@ -277,13 +308,57 @@ impl SequenceModel {
     ///
     /// # Panics
     /// If the input's feature size is not the model's `input_size`, or the batch or sequence is
-    /// empty.
+    /// empty; the message is that of the error [`try_forward`](Self::try_forward) returns.
     pub fn forward(&self, inputs: Tensor<3>) -> ModelOutput {
-        let (output, hidden) = self.recurrent.forward(inputs);
-        match self.readout {
+        self.try_forward(inputs, None).unwrap_or_else(|e| e.raise())
+    }
+
+    /// Predictions for padded sequences of different lengths: `inputs` `[batch, seq,
+    /// input_size]`, sequence `b` valid for its first `lengths[b]` steps (PyTorch's packed
+    /// sequences). [`Readout::Last`] reads each sequence's last valid step, [`Readout::Mean`]
+    /// averages its valid steps.
+    ///
+    /// # Panics
+    /// As [`forward`](Self::forward), and when `lengths` does not hold one length in
+    /// `1..=seq` per sequence; the message is that of the error
+    /// [`try_forward`](Self::try_forward) returns.
+    pub fn forward_with_lengths(&self, inputs: Tensor<3>, lengths: &[usize]) -> ModelOutput {
+        self.try_forward(inputs, Some(lengths))
+            .unwrap_or_else(|e| e.raise())
+    }
+
+    /// [`forward`](Self::forward) (`lengths` `None`) or
+    /// [`forward_with_lengths`](Self::forward_with_lengths), with every argument checked first.
+    ///
+    /// # Errors
+    /// The layer's [`InputSizeMismatch`](RecurrentError::InputSizeMismatch),
+    /// [`EmptyBatch`](RecurrentError::EmptyBatch),
+    /// [`EmptySequence`](RecurrentError::EmptySequence),
+    /// [`LengthCountMismatch`](RecurrentError::LengthCountMismatch) and
+    /// [`InvalidSequenceLength`](RecurrentError::InvalidSequenceLength).
+    pub fn try_forward(
+        &self,
+        inputs: Tensor<3>,
+        lengths: Option<&[usize]>,
+    ) -> Result<ModelOutput, RecurrentError> {
+        let device = inputs.device();
+        let (output, hidden) = self.recurrent.try_forward(inputs, lengths)?;
+        Ok(match self.readout {
             Readout::All => ModelOutput::PerStep(self.head.forward(output)),
             Readout::Mean => {
-                let pooled: Tensor<2> = output.mean_dim(1).squeeze_dim(1);
+                let pooled: Tensor<2> = match lengths {
+                    // Padded steps output zeros: their sum over the valid steps' count.
+                    Some(lengths) => {
+                        let counts: Vec<f32> = lengths.iter().map(|&l| l as f32).collect();
+                        let counts = Tensor::<2>::from_data(
+                            burn::tensor::TensorData::new(counts, [lengths.len(), 1]),
+                            &device,
+                        )
+                        .cast(output.dtype());
+                        output.sum_dim(1).squeeze_dim::<2>(1) / counts
+                    }
+                    None => output.mean_dim(1).squeeze_dim(1),
+                };
                 ModelOutput::PerSequence(self.head.forward(pooled))
             }
             Readout::Last => {
@@ -296,7 +371,7 @@ impl SequenceModel {
                     .reshape([batch, d * h]);
                 ModelOutput::PerSequence(self.head.forward(last))
             }
-        }
+        })
     }
 }
 
@@ -315,5 +390,13 @@ impl Trainable for SequenceModel {
 
     fn per_step(&self) -> bool {
         self.readout == Readout::All
+    }
+
+    fn forward_with_lengths(&self, inputs: Tensor<3>, lengths: &[usize]) -> ModelOutput {
+        SequenceModel::forward_with_lengths(self, inputs, lengths)
+    }
+
+    fn supports_lengths(&self) -> bool {
+        true
     }
 }

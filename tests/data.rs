@@ -314,16 +314,22 @@ fn a_dataset_from_the_users_numbers_is_validated() {
         "{err}"
     );
 
-    let ragged = vec![vec![vec![1.0], vec![2.0]], vec![vec![1.0]]];
-    let err = SequenceDataset::from_vecs(ragged, Targets::Binary(vec![0.0, 1.0])).unwrap_err();
-    assert_eq!(
-        err,
-        RecurrentError::RaggedSequences {
-            sequence: 1,
-            what: "steps",
-            expected: 2,
-            found: 1
-        }
+    // Sequences may differ in steps, not in features per step.
+    let unequal = vec![vec![vec![1.0], vec![2.0]], vec![vec![1.0]]];
+    let data = SequenceDataset::from_vecs(unequal, Targets::Binary(vec![0.0, 1.0])).unwrap();
+    assert_eq!((data.lengths(), data.seq_len()), (&[2, 1][..], 2));
+    assert!(!data.is_equal_length());
+    let empty_step = vec![vec![vec![1.0], vec![2.0]], vec![]];
+    let err = SequenceDataset::from_vecs(empty_step, Targets::Binary(vec![0.0, 1.0])).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RecurrentError::DataShapeMismatch {
+                what: "a sequence's values",
+                ..
+            }
+        ),
+        "{err}"
     );
     let ragged = vec![vec![vec![1.0], vec![2.0]], vec![vec![1.0], vec![1.0, 2.0]]];
     let err = SequenceDataset::from_vecs(ragged, Targets::Binary(vec![0.0, 1.0])).unwrap_err();

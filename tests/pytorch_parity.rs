@@ -6,7 +6,7 @@
 mod common;
 
 use burn::tensor::Tensor;
-use common::parity::{AnyLayer, check_forward, check_gradients, fixtures};
+use common::parity::{AnyLayer, check_forward, check_gradients, fixtures, packed_fixtures};
 use common::{assert_close, cpu_devices, fixture_dir, read_safetensors};
 use recurrent::{LstmConfig, LstmState, RnnState};
 
@@ -27,6 +27,18 @@ fn gradients_match_pytorch_for_every_case() {
         let device = device.autodiff();
         for f in fixtures() {
             check_gradients(&f, backend, &device, TOLERANCE);
+        }
+    }
+}
+
+/// Padded batches with lengths against PyTorch's packed sequences: outputs (zero past each
+/// length), final states (at each sequence's last valid step) and every gradient.
+#[test]
+fn packed_sequences_match_pytorch_for_every_case() {
+    for (backend, device) in cpu_devices() {
+        for f in packed_fixtures() {
+            check_forward(&f, backend, &device, TOLERANCE);
+            check_gradients(&f, backend, &device.clone().autodiff(), TOLERANCE);
         }
     }
 }

@@ -11,7 +11,7 @@ mod common;
 use burn::module::Module;
 use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::{Device, Tensor, TensorData};
-use common::parity::{check_forward, check_gradients, fixtures};
+use common::parity::{check_forward, check_gradients, fixtures, packed_fixtures};
 use common::{cpu_devices, scratch};
 use recurrent::data::SumSignConfig;
 use recurrent::model::{CellType, SequenceModel, SequenceModelConfig};
@@ -49,6 +49,22 @@ fn layers_match_pytorch_on_wgpu() {
     let device = device.autodiff();
     for f in &cases {
         check_gradients(f, "wgpu", &device, TOLERANCE);
+    }
+}
+
+/// Packed sequences on wgpu (the tensor-op path's masks): one bidirectional two-layer case
+/// per cell, with a given state.
+#[test]
+fn packed_sequences_match_pytorch_on_wgpu() {
+    let device = wgpu();
+    let cases: Vec<_> = packed_fixtures()
+        .into_iter()
+        .filter(|f| f.case.name.ends_with("_l2_bi_state_packed"))
+        .collect();
+    assert_eq!(cases.len(), 4);
+    for f in &cases {
+        check_forward(f, "wgpu", &device, TOLERANCE);
+        check_gradients(f, "wgpu", &device.clone().autodiff(), TOLERANCE);
     }
 }
 

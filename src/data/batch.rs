@@ -24,40 +24,66 @@ pub enum BatchTargets {
 /// A batch of sequences and their targets.
 #[derive(Debug, Clone)]
 pub struct SequenceBatch {
-    /// `[batch, seq, features]`.
+    /// `[batch, seq, features]`, where `seq` is the longest sequence's length and shorter
+    /// sequences are padded with zeros at the end.
     pub inputs: Tensor<3>,
-    /// The targets, shaped for the objective.
+    /// Steps of each sequence (all `seq` when none is padded).
+    pub lengths: Vec<usize>,
+    /// The targets, shaped for the objective (per-step targets padded with zeros like the
+    /// inputs).
     pub targets: BatchTargets,
 }
 
-/// Stacks [`SequenceItem`]s of one dataset into a [`SequenceBatch`] (Burn's `Batcher`).
+impl SequenceBatch {
+    /// Whether some sequence is shorter than the batch's `seq`.
+    pub fn is_padded(&self) -> bool {
+        let seq = self.inputs.dims()[1];
+        self.lengths.iter().any(|&l| l != seq)
+    }
+}
+
+/// Stacks [`SequenceItem`]s of one dataset into a [`SequenceBatch`] (Burn's `Batcher`),
+/// padding sequences shorter than the batch's longest with zeros at the end.
 #[derive(Debug, Clone)]
 pub struct SequenceBatcher {
-    seq_len: usize,
     num_features: usize,
+    /// Outputs per step of per-step targets.
+    step_outputs: usize,
 }
 
 impl SequenceBatcher {
     /// A batcher for the items of `dataset`.
     pub fn new(dataset: &SequenceDataset) -> Self {
         Self {
-            seq_len: dataset.seq_len(),
             num_features: dataset.num_features(),
+            step_outputs: dataset.targets().outputs(),
         }
     }
+}
+
+/// `rows`, each `length * width` values, padded with zeros to `seq * width` and concatenated.
+fn padded<'a>(
+    rows: impl Iterator<Item = &'a [f32]>,
+    n: usize,
+    seq: usize,
+    width: usize,
+) -> Vec<f32> {
+    let mut values = Vec::with_capacity(n * seq * width);
+    for row in rows {
+        values.extend_from_slice(row);
+        values.resize(values.len() + seq * width - row.len(), 0.0);
+    }
+    values
 }
 
 impl Batcher<SequenceItem, SequenceBatch> for SequenceBatcher {
     fn batch(&self, items: Vec<SequenceItem>, device: &Device) -> SequenceBatch {
         let n = items.len();
-        let mut inputs = Vec::with_capacity(n * self.seq_len * self.num_features);
-        for item in &items {
-            inputs.extend_from_slice(&item.input);
-        }
-        let inputs = Tensor::from_data(
-            TensorData::new(inputs, [n, self.seq_len, self.num_features]),
-            device,
-        );
+        let f = self.num_features;
+        let lengths: Vec<usize> = items.iter().map(|item| item.input.len() / f).collect();
+        let seq = lengths.iter().copied().max().unwrap_or(0);
+        let inputs = padded(items.iter().map(|item| item.input.as_slice()), n, seq, f);
+        let inputs = Tensor::from_data(TensorData::new(inputs, [n, seq, f]), device);
         let targets = match &items[0].target {
             Target::Binary(_) | Target::Class(_) => {
                 let labels: Vec<i64> = items
@@ -75,30 +101,38 @@ impl Batcher<SequenceItem, SequenceBatch> for SequenceBatcher {
                     BatchTargets::Class(labels)
                 }
             }
-            Target::Real(first) | Target::PerStep(first) => {
+            Target::Real(first) => {
                 let width = first.len();
                 let values: Vec<f32> = items
                     .iter()
                     .flat_map(|item| match &item.target {
-                        Target::Real(v) | Target::PerStep(v) => v.iter().copied(),
+                        Target::Real(v) => v.iter().copied(),
                         _ => unreachable!("a dataset has one kind of target"),
                     })
                     .collect();
-                if matches!(items[0].target, Target::Real(_)) {
-                    BatchTargets::Real(Tensor::from_data(
-                        TensorData::new(values, [n, width]),
-                        device,
-                    ))
-                } else {
-                    let outputs = width / self.seq_len;
-                    BatchTargets::PerStep(Tensor::from_data(
-                        TensorData::new(values, [n, self.seq_len, outputs]),
-                        device,
-                    ))
-                }
+                BatchTargets::Real(Tensor::from_data(
+                    TensorData::new(values, [n, width]),
+                    device,
+                ))
+            }
+            Target::PerStep(_) => {
+                let width = self.step_outputs;
+                let rows = items.iter().map(|item| match &item.target {
+                    Target::PerStep(v) => v.as_slice(),
+                    _ => unreachable!("a dataset has one kind of target"),
+                });
+                let values = padded(rows, n, seq, width);
+                BatchTargets::PerStep(Tensor::from_data(
+                    TensorData::new(values, [n, seq, width]),
+                    device,
+                ))
             }
         };
-        SequenceBatch { inputs, targets }
+        SequenceBatch {
+            inputs,
+            lengths,
+            targets,
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! `SequenceDataset`: sequences of equal length with one kind of target.
+//! `SequenceDataset`: sequences (of equal or different lengths) with one kind of target.
 
 use burn::data::dataset::{Dataset, DatasetError};
 use rand::SeedableRng;
@@ -46,15 +46,6 @@ impl Targets {
         }
     }
 
-    /// Values each sequence's target holds.
-    fn width(&self, seq_len: usize) -> usize {
-        match self {
-            Targets::Binary(_) | Targets::Class { .. } => 1,
-            Targets::Real { outputs, .. } => *outputs,
-            Targets::PerStep { outputs, .. } => seq_len * outputs,
-        }
-    }
-
     /// A short name for messages.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -74,12 +65,23 @@ impl Targets {
         }
     }
 
-    fn select(&self, indices: &[usize], seq_len: usize) -> Targets {
-        let w = self.width(seq_len);
+    /// How many values sequence `index` has, given where each sequence's steps start
+    /// (`offsets`, one more entry than sequences).
+    fn values_of(&self, index: usize, offsets: &[usize]) -> std::ops::Range<usize> {
+        match self {
+            Targets::Binary(_) | Targets::Class { .. } => index..index + 1,
+            Targets::Real { outputs, .. } => index * outputs..(index + 1) * outputs,
+            Targets::PerStep { outputs, .. } => {
+                offsets[index] * outputs..offsets[index + 1] * outputs
+            }
+        }
+    }
+
+    fn select(&self, indices: &[usize], offsets: &[usize]) -> Targets {
         let rows = |values: &[f32]| -> Vec<f32> {
             indices
                 .iter()
-                .flat_map(|&i| values[i * w..(i + 1) * w].iter().copied())
+                .flat_map(|&i| values[self.values_of(i, offsets)].iter().copied())
                 .collect()
         };
         match self {
@@ -102,16 +104,15 @@ impl Targets {
         }
     }
 
-    fn target(&self, index: usize, seq_len: usize) -> Target {
-        let w = self.width(seq_len);
+    fn target(&self, index: usize, offsets: &[usize]) -> Target {
         match self {
             Targets::Binary(v) => Target::Binary(v[index]),
             Targets::Class { labels, .. } => Target::Class(labels[index]),
             Targets::Real { values, .. } => {
-                Target::Real(values[index * w..(index + 1) * w].to_vec())
+                Target::Real(values[self.values_of(index, offsets)].to_vec())
             }
             Targets::PerStep { values, .. } => {
-                Target::PerStep(values[index * w..(index + 1) * w].to_vec())
+                Target::PerStep(values[self.values_of(index, offsets)].to_vec())
             }
         }
     }
@@ -133,17 +134,19 @@ pub enum Target {
 /// One sequence and its target, as [`SequenceDataset::get`] returns it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SequenceItem {
-    /// `seq_len * num_features` values, step-major (`[seq, features]`).
+    /// `steps * num_features` values, step-major (`[steps, features]`).
     pub input: Vec<f32>,
     /// The target.
     pub target: Target,
 }
 
-/// Sequences of equal length with their targets, held in memory.
+/// Sequences with their targets, held in memory; the sequences may differ in length.
 ///
-/// Inputs are `[n, seq_len, num_features]`, row-major. Every constructor validates the shapes,
-/// the targets and that every value is finite. It implements Burn's
-/// [`Dataset`](burn::data::dataset::Dataset), so Burn's `DataLoader` reads it directly.
+/// Each sequence is `steps * num_features` values, step-major (`[steps, features]`); all share
+/// `num_features`. Every constructor validates the shapes, the targets and that every value is
+/// finite. It implements Burn's [`Dataset`](burn::data::dataset::Dataset), so Burn's
+/// `DataLoader` reads it directly; batches of sequences of different lengths are padded with
+/// zeros and carry the lengths ([`SequenceBatch::lengths`](crate::data::SequenceBatch)).
 ///
 /// ```
 /// use recurrent::data::{SequenceDataset, Targets};
@@ -156,17 +159,32 @@ pub struct SequenceItem {
 /// .unwrap();
 /// assert_eq!((data.len(), data.seq_len(), data.num_features()), (2, 3, 1));
 /// assert_eq!(data.get(1).unwrap().input, vec![-1.0, 0.5, -2.0]);
+///
+/// // Sequences of 3 and 1 steps with two features each.
+/// let data = SequenceDataset::from_sequences(
+///     vec![vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], vec![7.0, 8.0]],
+///     2,
+///     Targets::Class { labels: vec![0, 2], num_classes: 3 },
+/// )
+/// .unwrap();
+/// assert_eq!(data.lengths(), &[3, 1]);
+/// assert_eq!((data.seq_len(), data.is_equal_length()), (3, false));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SequenceDataset {
+    /// Every sequence's values, one after another.
     inputs: Vec<f32>,
-    seq_len: usize,
+    /// Steps per sequence.
+    lengths: Vec<usize>,
+    /// Where each sequence starts, in steps; one more entry than sequences.
+    offsets: Vec<usize>,
     num_features: usize,
     targets: Targets,
 }
 
 impl SequenceDataset {
-    /// A dataset from flat inputs of shape `[n, seq_len, num_features]` and their targets.
+    /// A dataset from flat inputs of shape `[n, seq_len, num_features]` (all sequences of
+    /// equal length) and their targets.
     ///
     /// # Errors
     /// [`DataShapeMismatch`](RecurrentError::DataShapeMismatch) when `inputs` does not hold
@@ -198,45 +216,64 @@ impl SequenceDataset {
                 found: format!("{} values", inputs.len()),
             });
         }
-        if let Some(i) = inputs.iter().position(|v| !v.is_finite()) {
-            return Err(RecurrentError::NonFiniteValue {
-                what: "input",
-                sequence: i / (seq_len * num_features),
-                value: inputs[i],
-            });
-        }
-        check_targets(&targets, n, seq_len)?;
-        Ok(Self {
-            inputs,
-            seq_len,
-            num_features,
-            targets,
-        })
+        Self::checked(inputs, vec![seq_len; n], num_features, targets)
     }
 
-    /// A dataset from nested vectors: `sequences[i][t][f]`.
+    /// A dataset from one flat vector per sequence, `steps * num_features` values each
+    /// (step-major); sequences may differ in length.
     ///
     /// # Errors
-    /// [`RaggedSequences`](RecurrentError::RaggedSequences) when sequences or steps differ in
-    /// length, [`EmptyDataset`](RecurrentError::EmptyDataset) for no sequences, and the errors of
-    /// [`new`](Self::new).
+    /// [`EmptyDataset`](RecurrentError::EmptyDataset) for no sequences,
+    /// [`DataShapeMismatch`](RecurrentError::DataShapeMismatch) when `num_features` is 0, a
+    /// sequence is empty or its length is not a multiple of `num_features`, and the target and
+    /// value errors of [`new`](Self::new).
+    pub fn from_sequences(
+        sequences: Vec<Vec<f32>>,
+        num_features: usize,
+        targets: Targets,
+    ) -> Result<Self, RecurrentError> {
+        if sequences.is_empty() {
+            return Err(RecurrentError::EmptyDataset);
+        }
+        if num_features == 0 {
+            return Err(RecurrentError::DataShapeMismatch {
+                what: "features per step",
+                expected: "at least 1".into(),
+                found: "0".into(),
+            });
+        }
+        let mut lengths = Vec::with_capacity(sequences.len());
+        for (i, sequence) in sequences.iter().enumerate() {
+            if sequence.is_empty() || sequence.len() % num_features != 0 {
+                return Err(RecurrentError::DataShapeMismatch {
+                    what: "a sequence's values",
+                    expected: format!(
+                        "a positive multiple of num_features = {num_features} (steps * features)"
+                    ),
+                    found: format!("{} values in sequence {i}", sequence.len()),
+                });
+            }
+            lengths.push(sequence.len() / num_features);
+        }
+        Self::checked(sequences.concat(), lengths, num_features, targets)
+    }
+
+    /// A dataset from nested vectors: `sequences[i][t][f]`. Sequences may differ in length;
+    /// every step must have the same number of features.
+    ///
+    /// # Errors
+    /// [`RaggedSequences`](RecurrentError::RaggedSequences) when steps differ in features,
+    /// [`EmptyDataset`](RecurrentError::EmptyDataset) for no sequences, and the errors of
+    /// [`from_sequences`](Self::from_sequences).
     pub fn from_vecs(
         sequences: Vec<Vec<Vec<f32>>>,
         targets: Targets,
     ) -> Result<Self, RecurrentError> {
         let first = sequences.first().ok_or(RecurrentError::EmptyDataset)?;
-        let seq_len = first.len();
         let num_features = first.first().map_or(0, Vec::len);
-        let mut inputs = Vec::with_capacity(sequences.len() * seq_len * num_features);
+        let mut flat = Vec::with_capacity(sequences.len());
         for (i, sequence) in sequences.iter().enumerate() {
-            if sequence.len() != seq_len {
-                return Err(RecurrentError::RaggedSequences {
-                    sequence: i,
-                    what: "steps",
-                    expected: seq_len,
-                    found: sequence.len(),
-                });
-            }
+            let mut values = Vec::with_capacity(sequence.len() * num_features);
             for step in sequence {
                 if step.len() != num_features {
                     return Err(RecurrentError::RaggedSequences {
@@ -246,25 +283,64 @@ impl SequenceDataset {
                         found: step.len(),
                     });
                 }
-                inputs.extend_from_slice(step);
+                values.extend_from_slice(step);
             }
+            flat.push(values);
         }
-        Self::new(inputs, [sequences.len(), seq_len, num_features], targets)
+        Self::from_sequences(flat, num_features, targets)
+    }
+
+    /// The common end of every constructor: `lengths` are positive and sum to
+    /// `inputs.len() / num_features`.
+    fn checked(
+        inputs: Vec<f32>,
+        lengths: Vec<usize>,
+        num_features: usize,
+        targets: Targets,
+    ) -> Result<Self, RecurrentError> {
+        let offsets = offsets(&lengths);
+        if let Some(i) = inputs.iter().position(|v| !v.is_finite()) {
+            let step = i / num_features;
+            return Err(RecurrentError::NonFiniteValue {
+                what: "input",
+                sequence: offsets.partition_point(|&o| o <= step) - 1,
+                value: inputs[i],
+            });
+        }
+        check_targets(&targets, &lengths)?;
+        Ok(Self {
+            inputs,
+            lengths,
+            offsets,
+            num_features,
+            targets,
+        })
     }
 
     /// How many sequences there are.
     pub fn len(&self) -> usize {
-        self.inputs.len() / (self.seq_len * self.num_features)
+        self.lengths.len()
     }
 
     /// Whether there are no sequences.
     pub fn is_empty(&self) -> bool {
-        self.inputs.is_empty()
+        self.lengths.is_empty()
     }
 
-    /// Steps per sequence.
+    /// Steps of the longest sequence (of every sequence when they are of equal length); 0 for
+    /// an empty dataset.
     pub fn seq_len(&self) -> usize {
-        self.seq_len
+        self.lengths.iter().copied().max().unwrap_or(0)
+    }
+
+    /// Steps of each sequence.
+    pub fn lengths(&self) -> &[usize] {
+        &self.lengths
+    }
+
+    /// Whether every sequence has the same number of steps.
+    pub fn is_equal_length(&self) -> bool {
+        self.lengths.windows(2).all(|w| w[0] == w[1])
     }
 
     /// Features per step.
@@ -272,9 +348,25 @@ impl SequenceDataset {
         self.num_features
     }
 
-    /// The inputs, `[len, seq_len, num_features]` row-major.
+    /// The inputs, every sequence's `[steps, num_features]` values one after another
+    /// (`[len, seq_len, num_features]` row-major when the sequences are of equal length).
     pub fn inputs(&self) -> &[f32] {
         &self.inputs
+    }
+
+    /// Sequence `index`'s `[steps, num_features]` values, step-major.
+    ///
+    /// # Panics
+    /// If `index >= len()`.
+    pub fn sequence(&self, index: usize) -> &[f32] {
+        let f = self.num_features;
+        &self.inputs[self.offsets[index] * f..self.offsets[index + 1] * f]
+    }
+
+    /// Every sequence's values, mutably, for transforms that keep the shapes
+    /// (a [`Normalizer`](crate::data::Normalizer)).
+    pub(crate) fn inputs_mut(&mut self) -> &mut [f32] {
+        &mut self.inputs
     }
 
     /// The targets.
@@ -284,12 +376,9 @@ impl SequenceDataset {
 
     /// Sequence `index` and its target, or `None` past the end.
     pub fn get(&self, index: usize) -> Option<SequenceItem> {
-        (index < self.len()).then(|| {
-            let width = self.seq_len * self.num_features;
-            SequenceItem {
-                input: self.inputs[index * width..(index + 1) * width].to_vec(),
-                target: self.targets.target(index, self.seq_len),
-            }
+        (index < self.len()).then(|| SequenceItem {
+            input: self.sequence(index).to_vec(),
+            target: self.targets.target(index, &self.offsets),
         })
     }
 
@@ -298,16 +387,18 @@ impl SequenceDataset {
     /// # Panics
     /// If an index is `>= len()`.
     pub fn select(&self, indices: &[usize]) -> Self {
-        let width = self.seq_len * self.num_features;
         let inputs = indices
             .iter()
-            .flat_map(|&i| self.inputs[i * width..(i + 1) * width].iter().copied())
+            .flat_map(|&i| self.sequence(i).iter().copied())
             .collect();
+        let lengths: Vec<usize> = indices.iter().map(|&i| self.lengths[i]).collect();
+        let offsets = offsets(&lengths);
         Self {
             inputs,
-            seq_len: self.seq_len,
+            lengths,
+            offsets,
             num_features: self.num_features,
-            targets: self.targets.select(indices, self.seq_len),
+            targets: self.targets.select(indices, &self.offsets),
         }
     }
 
@@ -342,8 +433,18 @@ impl SequenceDataset {
     }
 }
 
-fn check_targets(targets: &Targets, n: usize, seq_len: usize) -> Result<(), RecurrentError> {
-    let width = targets.width(seq_len);
+/// Where each sequence starts, in steps, and the total at the end.
+fn offsets(lengths: &[usize]) -> Vec<usize> {
+    let mut offsets = Vec::with_capacity(lengths.len() + 1);
+    offsets.push(0);
+    for length in lengths {
+        offsets.push(offsets[offsets.len() - 1] + length);
+    }
+    offsets
+}
+
+fn check_targets(targets: &Targets, lengths: &[usize]) -> Result<(), RecurrentError> {
+    let n = lengths.len();
     if let Targets::Real { outputs: 0, .. } | Targets::PerStep { outputs: 0, .. } = targets {
         return Err(RecurrentError::TargetCountMismatch {
             kind: targets.kind(),
@@ -351,11 +452,19 @@ fn check_targets(targets: &Targets, n: usize, seq_len: usize) -> Result<(), Recu
             found: "outputs = 0".into(),
         });
     }
+    let (expected, per) = match targets {
+        Targets::Binary(_) | Targets::Class { .. } => (n, format!("{n} sequences x 1")),
+        Targets::Real { outputs, .. } => (n * outputs, format!("{n} sequences x {outputs}")),
+        Targets::PerStep { outputs, .. } => {
+            let steps: usize = lengths.iter().sum();
+            (steps * outputs, format!("{steps} steps x {outputs}"))
+        }
+    };
     let values = targets.value_count();
-    if values != n * width {
+    if values != expected {
         return Err(RecurrentError::TargetCountMismatch {
             kind: targets.kind(),
-            expected: format!("{} values ({n} sequences x {width})", n * width),
+            expected: format!("{expected} values ({per})"),
             found: format!("{values} values"),
         });
     }
@@ -380,11 +489,16 @@ fn check_targets(targets: &Targets, n: usize, seq_len: usize) -> Result<(), Recu
                 });
             }
         }
-        Targets::Real { values, .. } | Targets::PerStep { values, .. } => {
+        Targets::Real { values, outputs } | Targets::PerStep { values, outputs } => {
             if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                let sequence = if matches!(targets, Targets::Real { .. }) {
+                    i / outputs
+                } else {
+                    offsets(lengths).partition_point(|&o| o <= i / outputs) - 1
+                };
                 return Err(RecurrentError::NonFiniteValue {
                     what: "target",
-                    sequence: i / width,
+                    sequence,
                     value: values[i],
                 });
             }

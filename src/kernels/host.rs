@@ -51,6 +51,8 @@ pub(crate) struct Saved {
     gates: Vec<f32>,
     /// LSTM: `c_t`; GRU: `W_hn h_{t-1} + b_hn`; `[seq, batch, H]`.
     extra: Vec<f32>,
+    /// Steps of each batch row, when rows are padded (see [`forward`]).
+    lengths: Option<Vec<usize>>,
 }
 
 /// The gradients of one direction's inputs, in the layouts of [`Inputs`]; `x` is empty when it
@@ -60,6 +62,12 @@ pub(crate) type Grads = Inputs;
 /// The time index of processing step `s`: the reverse direction starts at the last step.
 fn time_index(reverse: bool, seq: usize, s: usize) -> usize {
     if reverse { seq - 1 - s } else { s }
+}
+
+/// Whether batch row `b` has a step `t` (padding past a row's length does not count).
+#[inline(always)]
+fn is_valid(lengths: Option<&[usize]>, b: usize, t: usize) -> bool {
+    lengths.is_none_or(|l| t < l[b])
 }
 
 /// A state as processing step `s` found it: `initial` for the first step, else the value the
@@ -106,11 +114,17 @@ multiversioned! {
     /// Returns `[seq + 2, batch, H]`: `h_t` for every step in time order, then the final hidden
     /// state, then the final cell state (zeros for the RNN and GRU), and, with `save`, what
     /// [`backward`] needs.
+    ///
+    /// With `lengths` (one per batch row, each in `1..=seq`), PyTorch's packed-sequence
+    /// semantics: a row's steps from its length on are padding, where its state holds still
+    /// and its output is zero. The final state is thus the state at the row's last valid step,
+    /// and the reverse direction, which meets the padding first, starts from `h0` at that step.
     pub(crate) fn forward(
         cell: CellKind,
         reverse: bool,
         dims: Dims,
         inputs: Inputs,
+        lengths: Option<&[usize]>,
         save: bool
     ) -> (Vec<f32>, Option<Saved>) = forward_impl
 }
@@ -127,6 +141,7 @@ fn forward_impl(
     reverse: bool,
     dims: Dims,
     inputs: Inputs,
+    lengths: Option<&[usize]>,
     save: bool,
 ) -> (Vec<f32>, Option<Saved>) {
     let Dims {
@@ -200,11 +215,20 @@ fn forward_impl(
                         }
                     };
                 }
+                for b in (0..batch).filter(|&b| !is_valid(lengths, b, t)) {
+                    h_next[b * h..][..h].copy_from_slice(&h_prev[b * h..][..h]);
+                }
             }
             CellKind::Lstm => {
                 let step_gates = &mut gates[t * batch * gh..(t + 1) * batch * gh];
                 let c_next = &mut extra[t * step_len..(t + 1) * step_len];
                 for b in 0..batch {
+                    if !is_valid(lengths, b, t) {
+                        // Padding: the state holds still.
+                        h_next[b * h..][..h].copy_from_slice(&h_prev[b * h..][..h]);
+                        c_next[b * h..][..h].copy_from_slice(&c_prev[b * h..][..h]);
+                        continue;
+                    }
                     let row = &mut step_gates[b * gh..][..gh];
                     for ((g, x), r) in row
                         .iter_mut()
@@ -230,6 +254,10 @@ fn forward_impl(
                 let hn_step = &mut extra[t * step_len..(t + 1) * step_len];
                 let b_hn = &inputs.b_hh[2 * h..];
                 for b in 0..batch {
+                    if !is_valid(lengths, b, t) {
+                        h_next[b * h..][..h].copy_from_slice(&h_prev[b * h..][..h]);
+                        continue;
+                    }
                     let row = &mut step_gates[b * gh..][..gh];
                     let x_row = &x_gates[b * gh..][..gh];
                     let r_row = &recurrent[b * gh..][..gh];
@@ -257,6 +285,7 @@ fn forward_impl(
     if cell == CellKind::Lstm {
         out[(seq + 1) * step_len..].copy_from_slice(&c_prev);
     }
+    // The backward pass reads the held states; the output of a padded step is zero.
     let saved = save.then(|| Saved {
         cell,
         reverse,
@@ -265,7 +294,17 @@ fn forward_impl(
         gates,
         extra,
         inputs,
+        lengths: lengths.map(<[usize]>::to_vec),
     });
+    if let Some(lengths) = lengths {
+        for (t, step) in out[..seq * step_len].chunks_exact_mut(step_len).enumerate() {
+            for (b, row) in step.chunks_exact_mut(h).enumerate() {
+                if t >= lengths[b] {
+                    row.fill(0.0);
+                }
+            }
+        }
+    }
     (out, saved)
 }
 
@@ -279,8 +318,9 @@ fn backward_impl(saved: &Saved, grad_out: &[f32], need_x: bool) -> Grads {
         hidden,
         gates,
         extra,
+        lengths,
     } = saved;
-    let (cell, reverse) = (*cell, *reverse);
+    let (cell, reverse, lengths) = (*cell, *reverse, lengths.as_deref());
     let Dims {
         seq,
         batch,
@@ -317,11 +357,18 @@ fn backward_impl(saved: &Saved, grad_out: &[f32], need_x: bool) -> Grads {
         let t = time_index(reverse, seq, s);
         let h_prev = before_step(reverse, s, step_len, &inputs.h0, hidden);
         previous_hidden[t * step_len..(t + 1) * step_len].copy_from_slice(h_prev);
-        for (d, g) in dh
-            .iter_mut()
-            .zip(&grad_out[t * step_len..(t + 1) * step_len])
+        // A padded step's output is a constant zero: its gradient goes nowhere.
+        let grad_step = &grad_out[t * step_len..(t + 1) * step_len];
+        for (b, (dh_row, g_row)) in dh
+            .chunks_exact_mut(h)
+            .zip(grad_step.chunks_exact(h))
+            .enumerate()
         {
-            *d += g;
+            if is_valid(lengths, b, t) {
+                for (d, g) in dh_row.iter_mut().zip(g_row) {
+                    *d += g;
+                }
+            }
         }
         let dgx = &mut d_x_gates[t * batch * gh..(t + 1) * batch * gh];
         match cell {
@@ -339,12 +386,16 @@ fn backward_impl(saved: &Saved, grad_out: &[f32], need_x: bool) -> Grads {
                         }
                     };
                 }
+                for b in (0..batch).filter(|&b| !is_valid(lengths, b, t)) {
+                    dgx[b * gh..][..gh].fill(0.0);
+                }
             }
             CellKind::Lstm => {
                 let c_prev = before_step(reverse, s, step_len, &inputs.c0, extra);
                 let c_t = &extra[t * step_len..(t + 1) * step_len];
                 let step_gates = &gates[t * batch * gh..(t + 1) * batch * gh];
-                for b in 0..batch {
+                // A padded row's gate gradients stay zero and its `dc` passes through.
+                for b in (0..batch).filter(|&b| is_valid(lengths, b, t)) {
                     let [i, f, g, o] = gate_slices(&step_gates[b * gh..][..gh], h);
                     let d_row = &mut dgx[b * gh..][..gh];
                     let (di, rest) = d_row.split_at_mut(h);
@@ -367,7 +418,7 @@ fn backward_impl(saved: &Saved, grad_out: &[f32], need_x: bool) -> Grads {
                 let dgh = &mut d_h_gates[t * batch * gh..(t + 1) * batch * gh];
                 let step_gates = &gates[t * batch * gh..(t + 1) * batch * gh];
                 let hn_step = &extra[t * step_len..(t + 1) * step_len];
-                for b in 0..batch {
+                for b in (0..batch).filter(|&b| is_valid(lengths, b, t)) {
                     let row = &step_gates[b * gh..][..gh];
                     let (r, rest) = row.split_at(h);
                     let (z, n) = rest.split_at(h);
@@ -402,6 +453,10 @@ fn backward_impl(saved: &Saved, grad_out: &[f32], need_x: bool) -> Grads {
             Mat::row_major(&inputs.w_hh, gh, h),
             cell == CellKind::Gru,
         );
+        // Through a padded step the state passed unchanged, and so does its gradient.
+        for b in (0..batch).filter(|&b| !is_valid(lengths, b, t)) {
+            dh_prev[b * h..][..h].copy_from_slice(&dh[b * h..][..h]);
+        }
         std::mem::swap(&mut dh, &mut dh_prev);
     }
 

@@ -54,10 +54,11 @@ pub(crate) trait RecurrentKernel: Backend {
         b_hh: FloatTensor<Self>,
         cell: CellKind,
         reverse: bool,
+        lengths: Option<Arc<[usize]>>,
     ) -> FloatTensor<Self> {
         let device = x.device();
         let (dims, inputs) = host_inputs::<Self>([x, h0, c0, w_ih, w_hh, b_ih, b_hh]);
-        let (out, _) = parallel::forward(cell, reverse, dims, inputs, false);
+        let (out, _) = parallel::forward(cell, reverse, dims, inputs, lengths.as_deref(), false);
         from_host::<Self>(out, [dims.seq + 2, dims.batch, dims.hidden], &device)
     }
 }
@@ -93,8 +94,11 @@ pub(crate) fn applies(device: &Device, dtype: DType) -> bool {
 /// - `w_ih` `[G*H, input]`, `w_hh` `[G*H, H]`, `b_ih`, `b_hh` `[G*H]`: PyTorch's layout
 ///   (zeros for a layer without bias).
 ///
+/// - `lengths`: each batch row's steps when rows are padded (PyTorch's packed sequences, see
+///   [`host::forward`]), `None` when every row has `seq`.
+///
 /// Returns `[seq + 2, batch, H]`: the output of every step in time order, then `h_n`, then
-/// `c_n` (zeros for the RNN and GRU). The reverse direction starts at the last step.
+/// `c_n` (zeros for the RNN and GRU). The reverse direction starts at the last (valid) step.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn direction(
     x: Tensor<3>,
@@ -106,6 +110,7 @@ pub(crate) fn direction(
     b_hh: Tensor<1>,
     cell: CellKind,
     reverse: bool,
+    lengths: Option<Arc<[usize]>>,
 ) -> Tensor<3> {
     Tensor::from_dispatch(<Dispatch as RecurrentKernel>::recurrent_direction(
         x.into_dispatch(),
@@ -117,6 +122,7 @@ pub(crate) fn direction(
         b_hh.into_dispatch(),
         cell,
         reverse,
+        lengths,
     ))
 }
 
@@ -167,6 +173,7 @@ impl<B: Backend, C: CheckpointStrategy> RecurrentKernel for Autodiff<B, C> {
         b_hh: FloatTensor<Self>,
         cell: CellKind,
         reverse: bool,
+        lengths: Option<Arc<[usize]>>,
     ) -> FloatTensor<Self> {
         let nodes = [
             x.node(),
@@ -184,7 +191,7 @@ impl<B: Backend, C: CheckpointStrategy> RecurrentKernel for Autodiff<B, C> {
         let prep = ThroughTime.prepare::<C>(nodes).compute_bound().stateful();
         // Only a tracked operation keeps what its backward pass reads.
         let save = matches!(prep, OpsKind::Tracked(_));
-        let (out, saved) = parallel::forward(cell, reverse, dims, inputs, save);
+        let (out, saved) = parallel::forward(cell, reverse, dims, inputs, lengths.as_deref(), save);
         let out = from_host::<B>(out, [dims.seq + 2, dims.batch, dims.hidden], &device);
         match prep {
             OpsKind::Tracked(prep) => {

@@ -76,9 +76,18 @@ pub(crate) fn forward(
     reverse: bool,
     dims: Dims,
     inputs: Inputs,
+    lengths: Option<&[usize]>,
     save: bool,
 ) -> (Vec<f32>, Option<SavedChunks>) {
-    forward_in_chunks(chunks(cell, dims), cell, reverse, dims, inputs, save)
+    forward_in_chunks(
+        chunks(cell, dims),
+        cell,
+        reverse,
+        dims,
+        inputs,
+        lengths,
+        save,
+    )
 }
 
 /// [`forward`] with the chunks given.
@@ -88,10 +97,11 @@ fn forward_in_chunks(
     reverse: bool,
     dims: Dims,
     inputs: Inputs,
+    lengths: Option<&[usize]>,
     save: bool,
 ) -> (Vec<f32>, Option<SavedChunks>) {
     if rows.len() == 1 {
-        let (out, saved) = host::forward(cell, reverse, dims, inputs, save);
+        let (out, saved) = host::forward(cell, reverse, dims, inputs, lengths, save);
         let saved = saved.map(|saved| SavedChunks {
             dims,
             chunks: vec![(0..dims.batch, saved)],
@@ -115,7 +125,8 @@ fn forward_in_chunks(
                 batch: rows.len(),
                 ..dims
             };
-            host::forward(cell, reverse, dims, part, save)
+            let lengths = lengths.map(|l| &l[rows.clone()]);
+            host::forward(cell, reverse, dims, part, lengths, save)
         })
         .collect();
     let mut out = vec![0.0; (dims.seq + 2) * dims.batch * h];
@@ -218,7 +229,7 @@ mod tests {
         for cell in CellKind::ALL {
             let mut inputs = inputs(cell, dims);
             inputs.x[0] = f32::NAN; // step 0, batch row 0
-            let (out, _) = forward(cell, false, dims, inputs, false);
+            let (out, _) = forward(cell, false, dims, inputs, None, false);
             let last_step = &out[(dims.seq - 1) * dims.batch * dims.hidden..][..dims.hidden];
             assert!(
                 last_step.iter().all(|v| v.is_nan()),
@@ -227,7 +238,8 @@ mod tests {
         }
     }
 
-    /// Three uneven chunks give what one pass over the whole batch gives, forward and backward.
+    /// Three uneven chunks give what one pass over the whole batch gives, forward and backward,
+    /// with padded rows.
     #[test]
     fn chunks_give_the_single_pass_results() {
         let dims = Dims {
@@ -242,10 +254,14 @@ mod tests {
         {
             let inputs = inputs(cell, dims);
             let grad_out = values((dims.seq + 2) * dims.batch * dims.hidden, 8.0);
-            let (out, saved) = host::forward(cell, reverse, dims, inputs.clone(), true);
+            // Padded rows in every chunk, including one with nothing but padding after step 0.
+            let lengths = [5, 2, 4, 1, 5, 3, 5, 5, 2, 4];
+            let (out, saved) =
+                host::forward(cell, reverse, dims, inputs.clone(), Some(&lengths), true);
             let grads = host::backward(&saved.expect("saved"), &grad_out, true);
             let rows = vec![0..3, 3..4, 4..10];
-            let (out_chunked, saved) = forward_in_chunks(rows, cell, reverse, dims, inputs, true);
+            let (out_chunked, saved) =
+                forward_in_chunks(rows, cell, reverse, dims, inputs, Some(&lengths), true);
             let chunked = backward(&saved.expect("saved"), &grad_out, true);
             let pairs = [
                 (&out, &out_chunked),

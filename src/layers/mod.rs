@@ -195,7 +195,52 @@ macro_rules! recurrent_layer {
                 input: burn::tensor::Tensor<3>,
                 state: Option<$state>,
             ) -> Result<(burn::tensor::Tensor<3>, $state), crate::RecurrentError> {
-                let (output, state) = self.stack.try_forward(input, state.map(Into::into))?;
+                let (output, state) = self.stack.try_forward(input, state.map(Into::into), None)?;
+                Ok((output, state.into()))
+            }
+
+            /// Runs the layer over padded sequences of different lengths, with the semantics of
+            /// PyTorch's packed sequences (`pack_padded_sequence` in, `pad_packed_sequence` out).
+            ///
+            /// - `input`, `state`: as in [`forward`](Self::forward), each sequence padded at the
+            ///   end to the input's `seq` steps (the padding's values are never read).
+            /// - `lengths`: the steps of each sequence, `[batch]` values in `1..=seq`, in any
+            ///   order (PyTorch's `enforce_sorted=False`).
+            ///
+            /// Returns, like [`forward`](Self::forward), the output `[batch, seq, num_directions *
+            /// hidden_size]`, zero past each sequence's length, and the final state of every layer
+            /// and direction: the forward direction's at the sequence's last valid step; the
+            /// reverse direction starts at that step and ends at the first.
+            ///
+            /// # Panics
+            /// As [`forward`](Self::forward), and when `lengths` does not have one length in
+            /// `1..=seq` per sequence; the message is that of the error
+            /// [`try_forward_with_lengths`](Self::try_forward_with_lengths) returns.
+            pub fn forward_with_lengths(
+                &self,
+                input: burn::tensor::Tensor<3>,
+                lengths: &[usize],
+                state: Option<$state>,
+            ) -> (burn::tensor::Tensor<3>, $state) {
+                self.try_forward_with_lengths(input, lengths, state)
+                    .unwrap_or_else(|e| crate::RecurrentError::raise(e))
+            }
+
+            #[doc = concat!("[`forward_with_lengths`](Self::forward_with_lengths) with every argument checked first.")]
+            ///
+            /// # Errors
+            /// As [`try_forward`](Self::try_forward), plus
+            /// [`LengthCountMismatch`](crate::RecurrentError::LengthCountMismatch) and
+            /// [`InvalidSequenceLength`](crate::RecurrentError::InvalidSequenceLength).
+            pub fn try_forward_with_lengths(
+                &self,
+                input: burn::tensor::Tensor<3>,
+                lengths: &[usize],
+                state: Option<$state>,
+            ) -> Result<(burn::tensor::Tensor<3>, $state), crate::RecurrentError> {
+                let (output, state) =
+                    self.stack
+                        .try_forward(input, state.map(Into::into), Some(lengths))?;
                 Ok((output, state.into()))
             }
 

@@ -10,10 +10,17 @@
 //! (`[D, batch, H] x [D, H, G * H]`) plus the gate arithmetic, and the outputs are stacked once at
 //! the end. The reverse direction reads a time-flipped copy of the input, so both directions
 //! advance together.
+//!
+//! Sequences of different lengths (padded at the end, with their lengths) follow PyTorch's
+//! packed sequences on both paths: past a row's length its state holds still and its output is
+//! zero, so the final state is that of its last valid step, and the reverse direction, which
+//! meets the padding first, starts from the initial state at that step.
 
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig};
-use burn::tensor::{DType, Device, Tensor};
+use std::sync::Arc;
+
+use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use super::cell::CellKind;
 use super::params::{DirectionWeights, LayerWeights, UniformInit};
@@ -159,13 +166,15 @@ impl RecurrentStack {
     /// Runs the whole stack over a sequence, checking every argument first.
     ///
     /// `input` is `[batch, seq, input]` (batch first) or `[seq, batch, input]`; the output has the
-    /// same layout with `D * H` features.
+    /// same layout with `D * H` features. `lengths`, one per batch row in `1..=seq`, marks the
+    /// steps past each row's length as padding.
     pub(crate) fn try_forward(
         &self,
         input: Tensor<3>,
         state: Option<StackState>,
+        lengths: Option<&[usize]>,
     ) -> Result<(Tensor<3>, StackState), RecurrentError> {
-        let (batch, _) = self.check_input(input.dims())?;
+        let (batch, seq) = self.check_input(input.dims())?;
         let device = input.device();
         if let Some(state) = &state {
             self.check_state_tensor("hidden", &state.hidden, batch, &device)?;
@@ -173,13 +182,18 @@ impl RecurrentStack {
                 self.check_state_tensor("cell", cell, batch, &device)?;
             }
         }
-        Ok(self.forward_checked(input, state, batch, &device))
+        let lengths = match lengths {
+            Some(lengths) => check_lengths(lengths, batch, seq)?,
+            None => None,
+        };
+        Ok(self.forward_checked(input, state, lengths, batch, &device))
     }
 
     fn forward_checked(
         &self,
         input: Tensor<3>,
         state: Option<StackState>,
+        lengths: Option<Arc<[usize]>>,
         batch: usize,
         device: &Device,
     ) -> (Tensor<3>, StackState) {
@@ -195,9 +209,9 @@ impl RecurrentStack {
         };
         let fused = x.dtype() == self.float_dtype() && kernels::applies(device, x.dtype());
         let (x, hidden, cell) = if fused {
-            self.forward_fused(x, hidden0, cell0, batch, device)
+            self.forward_fused(x, hidden0, cell0, lengths, batch, device)
         } else {
-            self.forward_tensor_ops(x, hidden0, cell0, batch, device)
+            self.forward_tensor_ops(x, hidden0, cell0, lengths.as_deref(), batch, device)
         };
         let output = if self.spec.batch_first {
             x.swap_dims(0, 1)
@@ -214,6 +228,7 @@ impl RecurrentStack {
         x: Tensor<3>,
         hidden0: Option<Tensor<3>>,
         cell0: Option<Tensor<3>>,
+        lengths: Option<&[usize]>,
         batch: usize,
         device: &Device,
     ) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
@@ -221,6 +236,8 @@ impl RecurrentStack {
         let d = spec.directions();
         let has_cell = spec.cell == CellKind::Lstm;
         let zeros = || Tensor::<3>::zeros([d, batch, spec.hidden_size], device);
+        let masks = lengths.map(|lengths| step_masks(lengths, x.dims()[0], d, x.dtype(), device));
+        let masks = masks.as_deref();
         // With autodiff, sequences travel between layers as one tensor per step: the backward
         // of slicing a step out of a whole-sequence tensor writes a zero tensor of the whole
         // sequence's size, which makes the backward pass quadratic in the sequence length.
@@ -259,11 +276,11 @@ impl RecurrentStack {
             let prepared = self.prepare(layer);
             let (out, h, c) = match sequence {
                 Sequence::Whole(x) => {
-                    let (out, h, c) = self.run_whole(&prepared, x, h0, c0);
+                    let (out, h, c) = self.run_whole(&prepared, x, h0, c0, masks);
                     (Sequence::Whole(out), h, c)
                 }
                 Sequence::Steps(steps) => {
-                    let (out, h, c) = self.run_steps(&prepared, steps, h0, c0);
+                    let (out, h, c) = self.run_steps(&prepared, steps, h0, c0, masks);
                     (Sequence::Steps(out), h, c)
                 }
             };
@@ -290,6 +307,7 @@ impl RecurrentStack {
         mut x: Tensor<3>,
         hidden0: Option<Tensor<3>>,
         cell0: Option<Tensor<3>>,
+        lengths: Option<Arc<[usize]>>,
         batch: usize,
         device: &Device,
     ) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
@@ -324,6 +342,7 @@ impl RecurrentStack {
                     bias(&weights.bias_hh),
                     spec.cell,
                     direction == 1,
+                    lengths.clone(),
                 );
                 outputs.push(out.clone().narrow(0, 0, seq));
                 hiddens.push(out.clone().narrow(0, seq, 1));
@@ -363,6 +382,7 @@ impl RecurrentStack {
         x: Tensor<3>,
         h0: Tensor<3>,
         c0: Option<Tensor<3>>,
+        masks: Option<&[StepMask]>,
     ) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
         let [seq, batch, input] = x.dims();
         let hidden_size = self.spec.hidden_size;
@@ -386,14 +406,16 @@ impl RecurrentStack {
         let mut hidden = h0;
         let mut cell = c0;
         let mut outputs = Vec::with_capacity(seq);
-        for step_gates in projected.chunk(seq, 0) {
-            (hidden, cell) = self.step(
+        for (s, step_gates) in projected.chunk(seq, 0).into_iter().enumerate() {
+            let output;
+            (output, hidden, cell) = self.step(
                 layer,
                 step_gates.reshape([d, batch, gate_width]),
                 hidden,
                 cell,
+                masks.map(|m| &m[s]),
             );
-            outputs.push(hidden.clone());
+            outputs.push(output);
         }
 
         let outputs = Tensor::stack::<4>(outputs, 0); // [seq, D, batch, H]
@@ -425,6 +447,7 @@ impl RecurrentStack {
         steps: Vec<Tensor<2>>,
         h0: Tensor<3>,
         c0: Option<Tensor<3>>,
+        masks: Option<&[StepMask]>,
     ) -> (Vec<Tensor<2>>, Tensor<3>, Option<Tensor<3>>) {
         let seq = steps.len();
         let [batch, _] = steps[0].dims();
@@ -446,12 +469,13 @@ impl RecurrentStack {
             if let Some(bias) = &layer.folded_bias {
                 gates = gates + bias.clone();
             }
-            (hidden, cell) = self.step(layer, gates, hidden, cell);
+            let output;
+            (output, hidden, cell) = self.step(layer, gates, hidden, cell, masks.map(|m| &m[s]));
             if d == 1 {
-                forward.push(hidden.clone().reshape([batch, hidden_size]));
+                forward.push(output.reshape([batch, hidden_size]));
             } else {
-                forward.push(hidden.clone().narrow(0, 0, 1).reshape([batch, hidden_size]));
-                reverse.push(hidden.clone().narrow(0, 1, 1).reshape([batch, hidden_size]));
+                forward.push(output.clone().narrow(0, 0, 1).reshape([batch, hidden_size]));
+                reverse.push(output.narrow(0, 1, 1).reshape([batch, hidden_size]));
             }
         }
         let outputs = if d == 1 {
@@ -467,20 +491,37 @@ impl RecurrentStack {
         (outputs, hidden, cell)
     }
 
+    /// One step of every direction: the output `[D, batch, H]` and the new states. With a
+    /// mask, padded rows keep their states and output zeros.
     fn step(
         &self,
         layer: &PreparedLayer,
         input_gates: Tensor<3>,
         hidden: Tensor<3>,
         cell: Option<Tensor<3>>,
-    ) -> (Tensor<3>, Option<Tensor<3>>) {
-        self.spec.cell.step(
+        mask: Option<&StepMask>,
+    ) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
+        let (next_hidden, next_cell) = self.spec.cell.step(
             input_gates,
-            hidden,
-            cell,
+            hidden.clone(),
+            cell.clone(),
             &layer.weight_hh_t,
             layer.bias_hn.as_ref(),
-        )
+        );
+        match mask {
+            None => (next_hidden.clone(), next_hidden, next_cell),
+            Some(StepMask { valid, padded }) => {
+                let hold = |next: Tensor<3>, previous: Tensor<3>| {
+                    next * valid.clone() + previous * padded.clone()
+                };
+                let output = next_hidden.clone() * valid.clone();
+                let hidden = hold(next_hidden, hidden);
+                let cell = next_cell
+                    .zip(cell)
+                    .map(|(next, previous)| hold(next, previous));
+                (output, hidden, cell)
+            }
+        }
     }
 
     /// The biases as the time loop uses them: `[D, 1, G*H]` added to the input projection, and
@@ -560,6 +601,68 @@ impl RecurrentStack {
         }
         params
     }
+}
+
+/// Checks `lengths` against a `[batch, seq]` input; `None` when no row is padded.
+fn check_lengths(
+    lengths: &[usize],
+    batch: usize,
+    seq: usize,
+) -> Result<Option<Arc<[usize]>>, RecurrentError> {
+    if lengths.len() != batch {
+        return Err(RecurrentError::LengthCountMismatch {
+            expected: batch,
+            found: lengths.len(),
+        });
+    }
+    if let Some((sequence, &length)) = lengths
+        .iter()
+        .enumerate()
+        .find(|(_, l)| **l == 0 || **l > seq)
+    {
+        return Err(RecurrentError::InvalidSequenceLength {
+            sequence,
+            length,
+            max: seq,
+        });
+    }
+    Ok(lengths.iter().any(|&l| l < seq).then(|| lengths.into()))
+}
+
+/// Which rows a processing step updates, for every direction: `valid` is 1 where the step
+/// is within the row's length, `padded` is `1 - valid`; both `[D, batch, 1]`.
+struct StepMask {
+    valid: Tensor<3>,
+    padded: Tensor<3>,
+}
+
+/// One [`StepMask`] per processing step. Direction 0 processes time `s` at step `s`, the
+/// reverse direction time `seq - 1 - s`.
+fn step_masks(
+    lengths: &[usize],
+    seq: usize,
+    directions: usize,
+    dtype: DType,
+    device: &Device,
+) -> Vec<StepMask> {
+    let batch = lengths.len();
+    (0..seq)
+        .map(|s| {
+            let valid: Vec<f32> = (0..directions)
+                .flat_map(|d| {
+                    let t = if d == 0 { s } else { seq - 1 - s };
+                    lengths.iter().map(move |&l| if t < l { 1.0 } else { 0.0 })
+                })
+                .collect();
+            let valid =
+                Tensor::<3>::from_data(TensorData::new(valid, [directions, batch, 1]), device)
+                    .cast(dtype);
+            StepMask {
+                padded: valid.clone().neg() + 1.0,
+                valid,
+            }
+        })
+        .collect()
 }
 
 /// A sequence between layers: one time-major tensor, or one tensor per step.
@@ -642,50 +745,55 @@ mod tests {
                 });
                 let weights =
                     Tensor::<3>::random([6, 4, 2 * 5], Distribution::Normal(0.0, 1.0), &device);
-                let run = |fused: bool| {
-                    let args = (x.clone(), Some(h0.clone()), c0.clone(), 4, &device);
-                    let (out, h, c) = if fused {
-                        stack.forward_fused(args.0, args.1, args.2, args.3, args.4)
-                    } else {
-                        stack.forward_tensor_ops(args.0, args.1, args.2, args.3, args.4)
-                    };
-                    let out_weights = weights.clone().narrow(2, 0, spec.directions() * 5);
-                    let mut loss = (out.clone() * out_weights).sum() + h.clone().sum() * 0.5;
-                    if let Some(c) = &c {
-                        loss = loss + c.clone().sum() * 0.25;
-                    }
-                    let grads = loss.backward();
-                    let mut values = vec![out.into_data(), h.into_data()];
-                    values.extend(c.map(|c| c.into_data()));
-                    values.push(x.grad(&grads).expect("x has a gradient").into_data());
-                    values.push(h0.grad(&grads).expect("h0 has a gradient").into_data());
-                    if let Some(c0) = &c0 {
-                        values.push(c0.grad(&grads).expect("c0 has a gradient").into_data());
-                    }
-                    for layer in &stack.layers {
-                        for w in layer.directions() {
-                            values.push(w.weight_ih.grad(&grads).expect("w_ih").into_data());
-                            values.push(w.weight_hh.grad(&grads).expect("w_hh").into_data());
-                            for b in [&w.bias_ih, &w.bias_hh].into_iter().flatten() {
-                                values.push(b.grad(&grads).expect("bias").into_data());
+                // Every case both without padding and with rows of 6, 2, 1 and 5 steps.
+                for lengths in [None, Some(Arc::<[usize]>::from([6, 2, 1, 5]))] {
+                    let run = |fused: bool| {
+                        let (h_init, c_init) = (Some(h0.clone()), c0.clone());
+                        let (out, h, c) = if fused {
+                            let lengths = lengths.clone();
+                            stack.forward_fused(x.clone(), h_init, c_init, lengths, 4, &device)
+                        } else {
+                            let lengths = lengths.as_deref();
+                            stack.forward_tensor_ops(x.clone(), h_init, c_init, lengths, 4, &device)
+                        };
+                        let out_weights = weights.clone().narrow(2, 0, spec.directions() * 5);
+                        let mut loss = (out.clone() * out_weights).sum() + h.clone().sum() * 0.5;
+                        if let Some(c) = &c {
+                            loss = loss + c.clone().sum() * 0.25;
+                        }
+                        let grads = loss.backward();
+                        let mut values = vec![out.into_data(), h.into_data()];
+                        values.extend(c.map(|c| c.into_data()));
+                        values.push(x.grad(&grads).expect("x has a gradient").into_data());
+                        values.push(h0.grad(&grads).expect("h0 has a gradient").into_data());
+                        if let Some(c0) = &c0 {
+                            values.push(c0.grad(&grads).expect("c0 has a gradient").into_data());
+                        }
+                        for layer in &stack.layers {
+                            for w in layer.directions() {
+                                values.push(w.weight_ih.grad(&grads).expect("w_ih").into_data());
+                                values.push(w.weight_hh.grad(&grads).expect("w_hh").into_data());
+                                for b in [&w.bias_ih, &w.bias_hh].into_iter().flatten() {
+                                    values.push(b.grad(&grads).expect("bias").into_data());
+                                }
                             }
                         }
-                    }
-                    values
-                };
-                let (fused, tensor_ops) = (run(true), run(false));
-                assert_eq!(fused.len(), tensor_ops.len());
-                for (i, (a, b)) in fused.iter().zip(&tensor_ops).enumerate() {
-                    let (a, b) = (
-                        a.try_to_vec::<f32>().unwrap(),
-                        b.try_to_vec::<f32>().unwrap(),
-                    );
-                    assert_eq!(a.len(), b.len());
-                    for (x, y) in a.iter().zip(&b) {
-                        assert!(
-                            (x - y).abs() <= 1e-5 + 1e-5 * y.abs(),
-                            "{cell:?} layers {num_layers} bidirectional {bidirectional} bias {bias}: value {i}: fused {x} vs tensor ops {y}"
+                        values
+                    };
+                    let (fused, tensor_ops) = (run(true), run(false));
+                    assert_eq!(fused.len(), tensor_ops.len());
+                    for (i, (a, b)) in fused.iter().zip(&tensor_ops).enumerate() {
+                        let (a, b) = (
+                            a.try_to_vec::<f32>().unwrap(),
+                            b.try_to_vec::<f32>().unwrap(),
                         );
+                        assert_eq!(a.len(), b.len());
+                        for (x, y) in a.iter().zip(&b) {
+                            assert!(
+                                (x - y).abs() <= 1e-5 + 1e-5 * y.abs(),
+                                "{cell:?} layers {num_layers} bidirectional {bidirectional} bias {bias} lengths {lengths:?}: value {i}: fused {x} vs tensor ops {y}"
+                            );
+                        }
                     }
                 }
             }

@@ -1,7 +1,7 @@
 //! Losses and metrics per batch, from Burn's loss modules.
 
 use burn::nn::loss::{BinaryCrossEntropyLossConfig, CrossEntropyLossConfig, MseLoss, Reduction};
-use burn::tensor::{Int, Tensor};
+use burn::tensor::{Int, Tensor, TensorData};
 
 use super::config::Objective;
 use crate::RecurrentError;
@@ -25,11 +25,13 @@ fn mismatch(objective: Objective, expected: String, found: String) -> RecurrentE
     }
 }
 
-/// Scores `output` against `targets` for `objective`.
+/// Scores `output` against `targets` for `objective`; `lengths` (for a padded batch) keeps
+/// per-step predictions past a sequence's length out of the loss and the metric.
 pub(crate) fn score(
     objective: Objective,
     output: ModelOutput,
     targets: &BatchTargets,
+    lengths: Option<&[usize]>,
 ) -> Result<BatchScore, RecurrentError> {
     match (objective, output, targets) {
         (Objective::BinaryClassification, ModelOutput::PerSequence(logits), BatchTargets::Binary(labels)) => {
@@ -61,7 +63,10 @@ pub(crate) fn score(
         }
         (Objective::Regression, ModelOutput::PerStep(values), BatchTargets::PerStep(targets)) => {
             check_dims(objective, &values.dims(), &targets.dims())?;
-            Ok(regression(values, targets.clone()))
+            Ok(match lengths {
+                Some(lengths) => masked_regression(values, targets.clone(), lengths),
+                None => regression(values, targets.clone()),
+            })
         }
         (objective, output, _) => Err(mismatch(
             objective,
@@ -95,6 +100,24 @@ fn regression<const D: usize>(values: Tensor<D>, targets: Tensor<D>) -> BatchSco
     BatchScore {
         loss: MseLoss::new().forward(values, targets, Reduction::Mean),
         metric_sum: abs_error,
+        count,
+    }
+}
+
+/// [`regression`] over the valid steps of a padded batch of per-step predictions.
+fn masked_regression(values: Tensor<3>, targets: Tensor<3>, lengths: &[usize]) -> BatchScore {
+    let [batch, seq, outputs] = values.dims();
+    let mask: Vec<f32> = lengths
+        .iter()
+        .flat_map(|&l| (0..seq).map(move |t| if t < l { 1.0 } else { 0.0 }))
+        .collect();
+    let mask = Tensor::<3>::from_data(TensorData::new(mask, [batch, seq, 1]), &values.device())
+        .cast(values.dtype());
+    let count = lengths.iter().sum::<usize>() * outputs;
+    let error = (values - targets) * mask;
+    BatchScore {
+        loss: error.clone().square().sum() / count as f32,
+        metric_sum: error.abs().sum(),
         count,
     }
 }

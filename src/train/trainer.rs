@@ -9,7 +9,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::config::{Objective, TrainerConfig};
 use super::history::{EpochRecord, History};
-use super::objective::score;
+use super::objective::{BatchScore, score};
 use super::progress::Progress;
 use crate::RecurrentError;
 use crate::data::{SequenceBatch, SequenceDataset, Targets, data_loader};
@@ -172,11 +172,7 @@ impl Trainer {
                     found: e.to_string(),
                 })?;
                 sequences += batch.inputs.dims()[0];
-                let scored = score(
-                    objective,
-                    model.forward_sequences(batch.inputs),
-                    &batch.targets,
-                )?;
+                let scored = score_batch(&model, objective, batch)?;
                 let loss_value: f32 = scored.loss.clone().into_scalar();
                 if !loss_value.is_finite() {
                     // The model as it was before this step's update is the last one known good
@@ -245,6 +241,25 @@ fn training_device<M: Module>(model: &M) -> Device {
     model.devices().into_iter().next().unwrap_or_default()
 }
 
+/// Runs `model` on `batch` (with its lengths when it is padded) and scores it.
+fn score_batch<M: Trainable>(
+    model: &M,
+    objective: Objective,
+    batch: SequenceBatch,
+) -> Result<BatchScore, RecurrentError> {
+    if batch.is_padded() {
+        let output = model.forward_with_lengths(batch.inputs, &batch.lengths);
+        score(objective, output, &batch.targets, Some(&batch.lengths))
+    } else {
+        score(
+            objective,
+            model.forward_sequences(batch.inputs),
+            &batch.targets,
+            None,
+        )
+    }
+}
+
 /// Checks `data` against the model and the objective, before any work.
 fn check_data<M: Trainable>(
     model: &M,
@@ -261,6 +276,9 @@ fn check_data<M: Trainable>(
             expected: model.input_size(),
             found: data.num_features(),
         });
+    }
+    if !data.is_equal_length() && !model.supports_lengths() {
+        return Err(RecurrentError::LengthsUnsupported { which });
     }
     let mismatch = |expected: String, found: String| RecurrentError::ObjectiveMismatch {
         which,
@@ -366,13 +384,12 @@ fn evaluate_checked<M: Trainable>(
     let loader = data_loader(data, batch_size, None, &device);
     let (mut loss_sum, mut metric_sum, mut count) = (0.0f64, 0.0f64, 0usize);
     for batch in loader.iter() {
-        let SequenceBatch { inputs, targets } =
-            batch.map_err(|e| RecurrentError::DataShapeMismatch {
-                what: "an evaluation batch",
-                expected: "a batch from the data loader".into(),
-                found: e.to_string(),
-            })?;
-        let scored = score(objective, model.forward_sequences(inputs), &targets)?;
+        let batch = batch.map_err(|e| RecurrentError::DataShapeMismatch {
+            what: "an evaluation batch",
+            expected: "a batch from the data loader".into(),
+            found: e.to_string(),
+        })?;
+        let scored = score_batch(model, objective, batch)?;
         loss_sum += scored.loss.into_scalar::<f32>() as f64 * scored.count as f64;
         metric_sum += scored.metric_sum.into_scalar::<f32>() as f64;
         count += scored.count;

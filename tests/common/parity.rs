@@ -12,9 +12,20 @@
 //! loss.backward()   # grad_input = x.grad, grad.<name> = p.grad for every named parameter
 //! torch.save(layer.state_dict(), "weights.pt"); save_file(layer.state_dict(), "weights.safetensors")
 //! ```
+//!
+//! The packed-sequence fixtures in `tests/fixtures/pytorch_packed/`
+//! (`scripts/pytorch_reference.py generate-packed`) run a padded batch of 4 (3 for the 60-step
+//! cases) through the same layer as a packed sequence:
+//!
+//! ```python
+//! x = torch.randn(4, 6, 3, requires_grad=True)      # lengths [6, 2, 5, 1]
+//! packed = nn.utils.rnn.pack_padded_sequence(x, [6, 2, 5, 1], batch_first=True, enforce_sorted=False)
+//! out, (h_n, c_n) = layer(packed, (h0, c0)) if given_state else layer(packed)
+//! out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=6)
+//! ```
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use burn::tensor::{Device, Tensor};
 use recurrent::layers::LayerWeights;
@@ -32,35 +43,49 @@ pub struct Case {
     pub bidirectional: bool,
     pub bias: bool,
     pub given_state: bool,
+    /// Steps of each sequence, for the packed-sequence cases.
+    pub lengths: Option<Vec<usize>>,
+    /// The folder the case's files are in.
+    pub dir: PathBuf,
 }
 
-pub fn cases() -> Vec<Case> {
-    let index = std::fs::read_to_string(fixture_dir().join("cases.txt")).expect("cases.txt");
+/// The cases listed in `dir/cases.txt`, which must number `count`.
+fn cases_in(dir: &Path, count: usize) -> Vec<Case> {
+    let index = std::fs::read_to_string(dir.join("cases.txt")).expect("cases.txt");
     let cases: Vec<Case> = index
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|line| {
             let mut words = line.split_whitespace();
             let name = words.next().expect("a case name").to_string();
-            let field = |key: &str| {
+            let optional_field = |key: &str| {
                 line.split_whitespace()
                     .find_map(|w| w.strip_prefix(&format!("{key}=")))
-                    .unwrap_or_else(|| panic!("{key} missing in {line:?}"))
-                    .to_string()
+                    .map(str::to_string)
+            };
+            let field = |key: &str| {
+                optional_field(key).unwrap_or_else(|| panic!("{key} missing in {line:?}"))
             };
             Case {
+                dir: dir.join(&name),
                 name,
                 cell: field("cell"),
                 num_layers: field("layers").parse().expect("layers"),
                 bidirectional: field("bidirectional") == "1",
                 bias: field("bias") == "1",
                 given_state: field("state") == "1",
+                lengths: optional_field("lengths")
+                    .map(|l| l.split(',').map(|n| n.parse().expect("a length")).collect()),
             }
         })
         .collect();
-    // 4 cells x 3 depths x 2 directions x 2 biases x 2 states, plus one long case per cell.
-    assert_eq!(cases.len(), 100, "the fixture index lists every case");
+    assert_eq!(cases.len(), count, "the fixture index lists every case");
     cases
+}
+
+/// 4 cells x 3 depths x 2 directions x 2 biases x 2 states, plus one long case per cell.
+pub fn cases() -> Vec<Case> {
+    cases_in(&fixture_dir(), 100)
 }
 
 /// Any of the three layers, so one test body covers them all.
@@ -125,13 +150,32 @@ impl AnyLayer {
         hidden: Option<Tensor<3>>,
         cell: Option<Tensor<3>>,
     ) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
+        self.forward_with_lengths(input, hidden, cell, None)
+    }
+
+    /// `forward`, or `forward_with_lengths` when `lengths` are given.
+    pub fn forward_with_lengths(
+        &self,
+        input: Tensor<3>,
+        hidden: Option<Tensor<3>>,
+        cell: Option<Tensor<3>>,
+        lengths: Option<&[usize]>,
+    ) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
+        macro_rules! run {
+            ($layer:expr, $state:expr) => {
+                match lengths {
+                    Some(lengths) => $layer.forward_with_lengths(input, lengths, $state),
+                    None => $layer.forward(input, $state),
+                }
+            };
+        }
         match self {
             AnyLayer::Rnn(l) => {
-                let (out, s) = l.forward(input, hidden.map(|hidden| RnnState { hidden }));
+                let (out, s) = run!(l, hidden.map(|hidden| RnnState { hidden }));
                 (out, s.hidden, None)
             }
             AnyLayer::Gru(l) => {
-                let (out, s) = l.forward(input, hidden.map(|hidden| RnnState { hidden }));
+                let (out, s) = run!(l, hidden.map(|hidden| RnnState { hidden }));
                 (out, s.hidden, None)
             }
             AnyLayer::Lstm(l) => {
@@ -139,7 +183,7 @@ impl AnyLayer {
                     hidden,
                     cell: cell.expect("fixtures give h0 and c0 together"),
                 });
-                let (out, s) = l.forward(input, state);
+                let (out, s) = run!(l, state);
                 (out, s.hidden, Some(s.cell))
             }
         }
@@ -214,18 +258,30 @@ impl Fixture {
     }
 
     pub fn weights(&self, file: &str) -> std::path::PathBuf {
-        fixture_dir().join(&self.case.name).join(file)
+        self.case.dir.join(file)
     }
 }
 
-pub fn fixtures() -> Vec<Fixture> {
-    cases()
+fn load(cases: Vec<Case>) -> Vec<Fixture> {
+    cases
         .into_iter()
         .map(|case| {
-            let data = read_safetensors(&fixture_dir().join(&case.name).join("data.safetensors"));
+            let data = read_safetensors(&case.dir.join("data.safetensors"));
             Fixture { case, data }
         })
         .collect()
+}
+
+/// The 100 cases of whole sequences.
+pub fn fixtures() -> Vec<Fixture> {
+    load(cases())
+}
+
+/// The 36 packed-sequence cases: 4 cells x 2 depths x 2 directions x 2 states, plus a
+/// 60-step two-layer bidirectional case per cell.
+pub fn packed_fixtures() -> Vec<Fixture> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pytorch_packed");
+    load(cases_in(&dir, 36))
 }
 
 /// Loads the case's `.pt` weights on `device` and compares output, `h_n` and `c_n`.
@@ -234,7 +290,9 @@ pub fn check_forward(f: &Fixture, backend: &str, device: &Device, tolerance: f32
     let layer = AnyLayer::build(&f.case, true, device).load(&f.weights("weights.pt"));
     let h0 = f.case.given_state.then(|| f.get("h0").tensor(device));
     let c0 = (f.case.given_state && f.case.cell == "lstm").then(|| f.get("c0").tensor(device));
-    let (out, h_n, c_n) = layer.forward(f.get("input").tensor(device), h0, c0);
+    let lengths = f.case.lengths.as_deref();
+    let (out, h_n, c_n) =
+        layer.forward_with_lengths(f.get("input").tensor(device), h0, c0, lengths);
     assert_close(&what("output"), out, f.get("output"), tolerance);
     assert_close(&what("h_n"), h_n, f.get("h_n"), tolerance);
     if let Some(c_n) = c_n {
@@ -254,7 +312,9 @@ pub fn check_gradients(f: &Fixture, backend: &str, device: &Device, tolerance: f
         .then(|| f.get("h0").tensor::<3>(device).require_grad());
     let c0 = (f.case.given_state && f.case.cell == "lstm")
         .then(|| f.get("c0").tensor::<3>(device).require_grad());
-    let (out, h_n, c_n) = layer.forward(input.clone(), h0.clone(), c0.clone());
+    let lengths = f.case.lengths.as_deref();
+    let (out, h_n, c_n) =
+        layer.forward_with_lengths(input.clone(), h0.clone(), c0.clone(), lengths);
     // With autodiff the layers take another path (the fused kernel's tracked operation on the
     // CPU, one tensor per step on wgpu): its outputs match too.
     assert_close(

@@ -1,0 +1,216 @@
+//! `Normalizer`: per-feature standardisation fitted on training data, saved beside a model.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::SequenceDataset;
+use crate::RecurrentError;
+use crate::io::write_atomically;
+
+/// Per-feature standardisation, `x' = (x - mean_f) / std_f`, with the mean and the (population)
+/// standard deviation of each feature over every step of every training sequence.
+///
+/// Fit it on the training set only and apply the same one to validation, test and prediction
+/// data; [`save`](Self::save) it next to the model's weights. A feature that is constant in the
+/// training data gets `std_f = 1` (it is only centred).
+///
+/// ```
+/// use recurrent::data::{Normalizer, SequenceDataset, Targets};
+///
+/// // One sequence of three steps, two features: (1, 10), (2, 10), (3, 10).
+/// let train = SequenceDataset::new(vec![1.0, 10.0, 2.0, 10.0, 3.0, 10.0], [1, 3, 2], Targets::Binary(vec![1.0]))?;
+/// let normalizer = Normalizer::fit(&train)?;
+/// assert_eq!(normalizer.mean(), &[2.0, 10.0]);
+/// assert_eq!(normalizer.std(), &[(2.0f32 / 3.0).sqrt(), 1.0]); // constant feature: std 1
+/// let scaled = normalizer.transform(&train)?;
+/// assert_eq!(scaled.sequence(0)[4], 1.2247449); // (3 - 2) / sqrt(2/3)
+/// assert_eq!(scaled.sequence(0)[5], 0.0);
+/// # Ok::<(), recurrent::RecurrentError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Normalizer {
+    mean: Vec<f32>,
+    std: Vec<f32>,
+}
+
+impl Normalizer {
+    /// Fits the mean and standard deviation of each feature of `data` (in f64, every step of
+    /// every sequence weighted equally).
+    ///
+    /// # Errors
+    /// [`EmptyDataset`](RecurrentError::EmptyDataset).
+    pub fn fit(data: &SequenceDataset) -> Result<Self, RecurrentError> {
+        if data.is_empty() {
+            return Err(RecurrentError::EmptyDataset);
+        }
+        let f = data.num_features();
+        let steps = (data.inputs().len() / f) as f64;
+        let mut sum = vec![0.0f64; f];
+        for step in data.inputs().chunks_exact(f) {
+            for (s, v) in sum.iter_mut().zip(step) {
+                *s += *v as f64;
+            }
+        }
+        let mean: Vec<f64> = sum.iter().map(|s| s / steps).collect();
+        let mut squares = vec![0.0f64; f];
+        for step in data.inputs().chunks_exact(f) {
+            for ((s, v), m) in squares.iter_mut().zip(step).zip(&mean) {
+                *s += (*v as f64 - m).powi(2);
+            }
+        }
+        let std = squares
+            .iter()
+            .map(|s| {
+                let std = (s / steps).sqrt();
+                if std > 1e-12 { std as f32 } else { 1.0 }
+            })
+            .collect();
+        Ok(Self {
+            mean: mean.iter().map(|m| *m as f32).collect(),
+            std,
+        })
+    }
+
+    /// A normaliser from given means and standard deviations, one per feature.
+    ///
+    /// # Errors
+    /// [`DataShapeMismatch`](RecurrentError::DataShapeMismatch) when the lengths differ or are
+    /// 0, a mean is not finite, or a standard deviation is not finite and positive.
+    pub fn from_parts(mean: Vec<f32>, std: Vec<f32>) -> Result<Self, RecurrentError> {
+        let normalizer = Self { mean, std };
+        normalizer.validate()?;
+        Ok(normalizer)
+    }
+
+    fn validate(&self) -> Result<(), RecurrentError> {
+        let bad = |expected: &str, found: String| RecurrentError::DataShapeMismatch {
+            what: "normaliser",
+            expected: expected.into(),
+            found,
+        };
+        if self.mean.is_empty() || self.mean.len() != self.std.len() {
+            return Err(bad(
+                "one mean and one standard deviation per feature, at least one feature",
+                format!(
+                    "{} means and {} deviations",
+                    self.mean.len(),
+                    self.std.len()
+                ),
+            ));
+        }
+        if let Some(m) = self.mean.iter().find(|m| !m.is_finite()) {
+            return Err(bad("finite means", format!("mean {m}")));
+        }
+        if let Some(s) = self.std.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
+            return Err(bad(
+                "finite, positive standard deviations",
+                format!("standard deviation {s}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The mean of each feature.
+    pub fn mean(&self) -> &[f32] {
+        &self.mean
+    }
+
+    /// The standard deviation of each feature (1 for a constant one).
+    pub fn std(&self) -> &[f32] {
+        &self.std
+    }
+
+    /// Features per step.
+    pub fn num_features(&self) -> usize {
+        self.mean.len()
+    }
+
+    /// `data` standardised; shapes, lengths and targets unchanged.
+    ///
+    /// # Errors
+    /// [`FeatureMismatch`](RecurrentError::FeatureMismatch) when `data` has another number of
+    /// features than the data the normaliser was fitted on.
+    pub fn transform(&self, data: &SequenceDataset) -> Result<SequenceDataset, RecurrentError> {
+        self.check_features(data.num_features())?;
+        let mut data = data.clone();
+        self.apply(data.inputs_mut());
+        Ok(data)
+    }
+
+    /// Standardises `values`, steps of `num_features` values one after another (one sequence
+    /// for [`Fitted::predict_one`](crate::train::Fitted::predict_one), or a padded batch).
+    ///
+    /// # Errors
+    /// [`DataShapeMismatch`](RecurrentError::DataShapeMismatch) when `values.len()` is not a
+    /// multiple of the number of features.
+    pub fn transform_values(&self, values: &mut [f32]) -> Result<(), RecurrentError> {
+        if !values.len().is_multiple_of(self.num_features()) {
+            return Err(RecurrentError::DataShapeMismatch {
+                what: "values to normalise",
+                expected: format!(
+                    "a multiple of {} (the features per step)",
+                    self.num_features()
+                ),
+                found: format!("{} values", values.len()),
+            });
+        }
+        self.apply(values);
+        Ok(())
+    }
+
+    fn check_features(&self, found: usize) -> Result<(), RecurrentError> {
+        if found != self.num_features() {
+            return Err(RecurrentError::FeatureMismatch {
+                which: "normalisation",
+                expected: self.num_features(),
+                found,
+            });
+        }
+        Ok(())
+    }
+
+    fn apply(&self, values: &mut [f32]) {
+        for step in values.chunks_exact_mut(self.num_features()) {
+            for ((v, m), s) in step.iter_mut().zip(&self.mean).zip(&self.std) {
+                *v = (*v - m) / s;
+            }
+        }
+    }
+
+    /// Writes the normaliser as JSON (`{"mean": [...], "std": [...]}`), atomically: a failure
+    /// leaves any earlier file at `path` intact.
+    ///
+    /// # Errors
+    /// [`WriteFailed`](RecurrentError::WriteFailed).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), RecurrentError> {
+        let path = path.as_ref();
+        let json = serde_json::to_string_pretty(self).expect("a normaliser always serialises");
+        write_atomically(path, json.as_bytes()).map_err(|e| RecurrentError::WriteFailed {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Reads what [`save`](Self::save) wrote.
+    ///
+    /// # Errors
+    /// [`DataFileUnreadable`](RecurrentError::DataFileUnreadable) when the file cannot be read
+    /// or is not a normaliser, [`DataShapeMismatch`](RecurrentError::DataShapeMismatch) when
+    /// its values are invalid (see [`from_parts`](Self::from_parts)).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, RecurrentError> {
+        let path = path.as_ref();
+        let unreadable = |reason: String| RecurrentError::DataFileUnreadable {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
+        let normalizer: Self = serde_json::from_str(&text).map_err(|e| {
+            unreadable(format!(
+                "expected a normaliser's JSON ({{\"mean\": [..], \"std\": [..]}}), found: {e}"
+            ))
+        })?;
+        normalizer.validate()?;
+        Ok(normalizer)
+    }
+}
