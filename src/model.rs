@@ -112,6 +112,10 @@ pub enum Readout {
     Last,
     /// The mean of the outputs over all (valid) steps. `[batch, D * hidden]`.
     Mean,
+    /// [`Last`](Self::Last) and [`Mean`](Self::Mean) side by side (ULMFiT's "concat
+    /// pooling" without the max): the final state for order and recency, the mean for what
+    /// holds over the whole sequence. `[batch, 2 * D * hidden]`.
+    LastAndMean,
     /// Every step's output: the head predicts each step (many-to-many). `[batch, seq, D * hidden]`;
     /// zero past a sequence's length before the head.
     All,
@@ -187,7 +191,12 @@ impl SequenceModelConfig {
             CellType::Lstm => RecurrentLayer::Lstm(Lstm::from_spec(spec, device)?),
             CellType::Gru => RecurrentLayer::Gru(Gru::from_spec(spec, device)?),
         };
-        let features = if self.bidirectional { 2 } else { 1 } * self.hidden_size;
+        let readouts = if self.readout == Readout::LastAndMean {
+            2
+        } else {
+            1
+        };
+        let features = readouts * if self.bidirectional { 2 } else { 1 } * self.hidden_size;
         let head = match self.seed {
             // PyTorch's nn.Linear default, U(-1/sqrt(in), 1/sqrt(in)), from its own stream.
             Some(seed) => {
@@ -343,33 +352,37 @@ impl SequenceModel {
     ) -> Result<ModelOutput, RecurrentError> {
         let device = inputs.device();
         let (output, hidden) = self.recurrent.try_forward(inputs, lengths)?;
+        let mean = |output: Tensor<3>| -> Tensor<2> {
+            match lengths {
+                // Padded steps output zeros: their sum over the valid steps' count.
+                Some(lengths) => {
+                    let counts: Vec<f32> = lengths.iter().map(|&l| l as f32).collect();
+                    let counts = Tensor::<2>::from_data(
+                        burn::tensor::TensorData::new(counts, [lengths.len(), 1]),
+                        &device,
+                    )
+                    .cast(output.dtype());
+                    output.sum_dim(1).squeeze_dim::<2>(1) / counts
+                }
+                None => output.mean_dim(1).squeeze_dim(1),
+            }
+        };
+        let last = |hidden: Tensor<3>| -> Tensor<2> {
+            let d = self.recurrent.directions();
+            let [rows, batch, h] = hidden.dims();
+            // The last layer's final states, forward then reverse: [batch, D * H].
+            hidden
+                .narrow(0, rows - d, d)
+                .swap_dims(0, 1)
+                .reshape([batch, d * h])
+        };
         Ok(match self.readout {
             Readout::All => ModelOutput::PerStep(self.head.forward(output)),
-            Readout::Mean => {
-                let pooled: Tensor<2> = match lengths {
-                    // Padded steps output zeros: their sum over the valid steps' count.
-                    Some(lengths) => {
-                        let counts: Vec<f32> = lengths.iter().map(|&l| l as f32).collect();
-                        let counts = Tensor::<2>::from_data(
-                            burn::tensor::TensorData::new(counts, [lengths.len(), 1]),
-                            &device,
-                        )
-                        .cast(output.dtype());
-                        output.sum_dim(1).squeeze_dim::<2>(1) / counts
-                    }
-                    None => output.mean_dim(1).squeeze_dim(1),
-                };
-                ModelOutput::PerSequence(self.head.forward(pooled))
-            }
-            Readout::Last => {
-                let d = self.recurrent.directions();
-                let [rows, batch, h] = hidden.dims();
-                // The last layer's final states, forward then reverse: [batch, D * H].
-                let last = hidden
-                    .narrow(0, rows - d, d)
-                    .swap_dims(0, 1)
-                    .reshape([batch, d * h]);
-                ModelOutput::PerSequence(self.head.forward(last))
+            Readout::Mean => ModelOutput::PerSequence(self.head.forward(mean(output))),
+            Readout::Last => ModelOutput::PerSequence(self.head.forward(last(hidden))),
+            Readout::LastAndMean => {
+                let both = Tensor::cat(vec![last(hidden), mean(output)], 1);
+                ModelOutput::PerSequence(self.head.forward(both))
             }
         })
     }

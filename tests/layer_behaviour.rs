@@ -293,3 +293,35 @@ fn a_weight_file_without_extension_is_recognised_by_its_content() {
     }
     assert_eq!(outputs[0], outputs[1]);
 }
+
+/// Padding is never read: a sequence padded with anything gives, within its length, the
+/// output and final state it gives alone; past its length the output is zero.
+#[test]
+fn padding_is_never_read() {
+    let device = common::default_cpu();
+    let lstm = LstmConfig::new(2, 3)
+        .with_num_layers(2)
+        .with_bidirectional(true)
+        .with_seed(Some(5))
+        .init(&device);
+    let alone = Tensor::<3>::random([1, 4, 2], Distribution::Normal(0.0, 1.0), &device);
+    let padding = Tensor::<3>::random([1, 3, 2], Distribution::Normal(0.0, 100.0), &device);
+    let padded = Tensor::cat(vec![alone.clone(), padding], 1);
+    let (expected, expected_state) = lstm.forward(alone, None);
+    let (output, state) = lstm.forward_with_lengths(padded, &[4], None);
+    let within: f32 = (output.clone().narrow(1, 0, 4) - expected)
+        .abs()
+        .max()
+        .into_scalar();
+    let past: f32 = output.narrow(1, 4, 3).abs().max().into_scalar();
+    let hidden: f32 = (state.hidden - expected_state.hidden)
+        .abs()
+        .max()
+        .into_scalar();
+    let cell: f32 = (state.cell - expected_state.cell).abs().max().into_scalar();
+    assert!(
+        within < 1e-6 && hidden < 1e-6 && cell < 1e-6,
+        "{within} {hidden} {cell}"
+    );
+    assert_eq!(past, 0.0);
+}

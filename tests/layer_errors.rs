@@ -398,3 +398,52 @@ fn a_failed_save_keeps_the_earlier_file() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn lengths_must_number_one_per_sequence() {
+    let input = Tensor::<3>::zeros([2, 5, 3], &device());
+    let err = lstm(&device())
+        .try_forward_with_lengths(input, &[5, 3, 1], None)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        RecurrentError::LengthCountMismatch {
+            expected: 2,
+            found: 3
+        }
+    );
+    assert!(
+        err.to_string()
+            .contains("expected one length per sequence in the batch (2), found 3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_length_of_zero_or_past_the_input_is_rejected() {
+    for (lengths, sequence, length) in [([5, 0], 1, 0), ([6, 2], 0, 6)] {
+        let input = Tensor::<3>::zeros([2, 5, 3], &device());
+        let err = GruConfig::new(3, 4)
+            .init(&device())
+            .try_forward_with_lengths(input, &lengths, None)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            RecurrentError::InvalidSequenceLength {
+                sequence,
+                length,
+                max: 5
+            }
+        );
+        assert!(err.to_string().contains("expected 1 to 5 steps"), "{err}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "invalid length for sequence 0: expected 1 to 5 steps")]
+fn forward_with_lengths_panics_with_the_same_message() {
+    let input = Tensor::<3>::zeros([1, 5, 3], &device());
+    let _ = SimpleRnnConfig::new(3, 4)
+        .init(&device())
+        .forward_with_lengths(input, &[9], None);
+}

@@ -1,4 +1,5 @@
-//! Sequence data: an in-memory dataset, batching through Burn's `DataLoader`, and generators.
+//! Sequence data: an in-memory dataset of sequences (of equal or different lengths), batching
+//! through Burn's `DataLoader`, generators, the `.ts` reader and a `Normalizer`.
 
 mod batch;
 mod dataset;
@@ -10,3 +11,4 @@ pub use batch::{BatchTargets, SequenceBatch, SequenceBatcher, data_loader};
 pub use dataset::{SequenceDataset, SequenceItem, Target, Targets};
 pub use generators::{AddingProblemConfig, DelayedRecallConfig, SineForecastConfig, SumSignConfig};
 pub use normalize::Normalizer;
+pub use ts::{MissingValues, TsData, TsOptions, parse_ts, read_ts, read_ts_with};

@@ -6,11 +6,13 @@
 //! [`Trainable`](crate::model::Trainable) trait.
 
 mod config;
+mod confusion;
 mod history;
 mod objective;
 mod progress;
 mod trainer;
 
 pub use config::{LrSchedule, Objective, Optimizer, ProgressMode, TrainerConfig};
+pub use confusion::ConfusionMatrix;
 pub use history::{EpochRecord, History};
 pub use trainer::{EpochCallback, Evaluation, FitError, Fitted, Trainer, evaluate};

@@ -8,6 +8,7 @@ use burn::tensor::activation::{sigmoid, softmax};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::config::{Objective, TrainerConfig};
+use super::confusion::ConfusionMatrix;
 use super::history::{EpochRecord, History};
 use super::objective::{BatchScore, score};
 use super::progress::Progress;
@@ -166,11 +167,7 @@ impl Trainer {
             let mut sequences = 0usize;
             let mut learning_rate = config.learning_rate;
             for (step, batch) in loader.iter().enumerate() {
-                let batch = batch.map_err(|e| RecurrentError::DataShapeMismatch {
-                    what: "a training batch",
-                    expected: "a batch from the data loader".into(),
-                    found: e.to_string(),
-                })?;
+                let batch = loaded(batch, "a training batch")?;
                 sequences += batch.inputs.dims()[0];
                 let scored = score_batch(&model, objective, batch)?;
                 let loss_value: f32 = scored.loss.clone().into_scalar();
@@ -241,23 +238,40 @@ fn training_device<M: Module>(model: &M) -> Device {
     model.devices().into_iter().next().unwrap_or_default()
 }
 
-/// Runs `model` on `batch` (with its lengths when it is padded) and scores it.
+/// Runs `model` on `batch`'s inputs, with the lengths when the batch is padded.
+fn batch_output<M: Trainable>(model: &M, batch: &SequenceBatch) -> ModelOutput {
+    if batch.is_padded() {
+        model.forward_with_lengths(batch.inputs.clone(), &batch.lengths)
+    } else {
+        model.forward_sequences(batch.inputs.clone())
+    }
+}
+
+/// Runs `model` on `batch` and scores it.
 fn score_batch<M: Trainable>(
     model: &M,
     objective: Objective,
     batch: SequenceBatch,
 ) -> Result<BatchScore, RecurrentError> {
-    if batch.is_padded() {
-        let output = model.forward_with_lengths(batch.inputs, &batch.lengths);
-        score(objective, output, &batch.targets, Some(&batch.lengths))
-    } else {
-        score(
-            objective,
-            model.forward_sequences(batch.inputs),
-            &batch.targets,
-            None,
-        )
-    }
+    let lengths = batch.is_padded().then_some(batch.lengths.as_slice());
+    score(
+        objective,
+        batch_output(model, &batch),
+        &batch.targets,
+        lengths,
+    )
+}
+
+/// A batch from a data loader, or the loader's error as a data error.
+fn loaded(
+    batch: Result<SequenceBatch, impl std::fmt::Display>,
+    what: &'static str,
+) -> Result<SequenceBatch, RecurrentError> {
+    batch.map_err(|e| RecurrentError::DataShapeMismatch {
+        what,
+        expected: "a batch from the data loader".into(),
+        found: e.to_string(),
+    })
 }
 
 /// Checks `data` against the model and the objective, before any work.
@@ -384,12 +398,7 @@ fn evaluate_checked<M: Trainable>(
     let loader = data_loader(data, batch_size, None, &device);
     let (mut loss_sum, mut metric_sum, mut count) = (0.0f64, 0.0f64, 0usize);
     for batch in loader.iter() {
-        let batch = batch.map_err(|e| RecurrentError::DataShapeMismatch {
-            what: "an evaluation batch",
-            expected: "a batch from the data loader".into(),
-            found: e.to_string(),
-        })?;
-        let scored = score_batch(model, objective, batch)?;
+        let scored = score_batch(model, objective, loaded(batch, "an evaluation batch")?)?;
         loss_sum += scored.loss.into_scalar::<f32>() as f64 * scored.count as f64;
         metric_sum += scored.metric_sum.into_scalar::<f32>() as f64;
         count += scored.count;
@@ -407,6 +416,77 @@ impl<M: Trainable> Fitted<M> {
     /// As [`evaluate`].
     pub fn evaluate(&self, data: &SequenceDataset) -> Result<Evaluation, RecurrentError> {
         evaluate(&self.model, self.objective, data)
+    }
+
+    /// The predicted class of every sequence of `data` (of equal or different lengths), in
+    /// order: the argmax of the logits, or for binary classification 1 where the logit is > 0.
+    ///
+    /// # Errors
+    /// As [`evaluate`], and [`ObjectiveMismatch`](RecurrentError::ObjectiveMismatch) for a
+    /// regression model.
+    pub fn predict_classes(&self, data: &SequenceDataset) -> Result<Vec<usize>, RecurrentError> {
+        if self.objective == Objective::Regression {
+            return Err(self.not_classification());
+        }
+        check_data(&self.model, self.objective, data, "prediction")?;
+        let loader = data_loader(data, 256, None, &training_device(&self.model));
+        let mut classes = Vec::with_capacity(data.len());
+        for batch in loader.iter() {
+            let batch = loaded(batch, "a prediction batch")?;
+            let ModelOutput::PerSequence(logits) = batch_output(&self.model, &batch) else {
+                return Err(self.not_classification());
+            };
+            let [rows, outputs] = logits.dims();
+            let predicted = if outputs == 1 {
+                logits.greater_elem(0.0).int()
+            } else {
+                logits.argmax(1)
+            };
+            let predicted = predicted
+                .reshape([rows])
+                .into_data()
+                .convert::<i64>()
+                .try_to_vec::<i64>()
+                .expect("i64 data converts to a vector");
+            classes.extend(predicted.into_iter().map(|c| c as usize));
+        }
+        Ok(classes)
+    }
+
+    /// The confusion matrix of the model's predictions on `data` against its labels.
+    ///
+    /// ```
+    /// use burn::tensor::Device;
+    /// use recurrent::data::DelayedRecallConfig;
+    /// use recurrent::model::{CellType, SequenceModelConfig};
+    /// use recurrent::train::{Objective, ProgressMode, Trainer, TrainerConfig};
+    ///
+    /// let data = DelayedRecallConfig::new().with_num_symbols(3).with_delay(2).generate(64, 1)?;
+    /// let model = SequenceModelConfig::new(CellType::Gru, 4, 8, 3).with_seed(Some(1)).init(&Device::flex());
+    /// let config = TrainerConfig::new(Objective::MultiClass).with_epochs(1).with_progress(ProgressMode::Quiet);
+    /// let fitted = Trainer::new(config).fit(model, &data, None)?;
+    /// let matrix = fitted.confusion_matrix(&data)?;
+    /// assert_eq!((matrix.num_classes(), matrix.total()), (3, 64));
+    /// assert_eq!(matrix.accuracy(), fitted.evaluate(&data)?.metric);
+    /// # Ok::<(), recurrent::RecurrentError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`predict_classes`](Self::predict_classes).
+    pub fn confusion_matrix(
+        &self,
+        data: &SequenceDataset,
+    ) -> Result<ConfusionMatrix, RecurrentError> {
+        let predicted = self.predict_classes(data)?;
+        let (truth, num_classes): (Vec<usize>, usize) = match data.targets() {
+            Targets::Binary(labels) => (labels.iter().map(|&l| l as usize).collect(), 2),
+            Targets::Class {
+                labels,
+                num_classes,
+            } => (labels.clone(), *num_classes),
+            _ => return Err(self.not_classification()),
+        };
+        ConfusionMatrix::from_predictions(&truth, &predicted, num_classes)
     }
 
     /// Class probabilities for `inputs` `[batch, seq, input_size]` on the model's device:
