@@ -36,16 +36,9 @@ fn parse_args() -> Result<Args, String> {
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--cell" => {
-                args.cell = match value.as_str() {
-                    "rnn" => CellType::Rnn,
-                    "lstm" => CellType::Lstm,
-                    "gru" => CellType::Gru,
-                    other => {
-                        return Err(format!(
-                            "--cell: expected rnn, lstm or gru, found {other:?}"
-                        ));
-                    }
-                }
+                args.cell = value
+                    .parse()
+                    .map_err(|e: recurrent::RecurrentError| format!("--cell: {e}"))?
             }
             "--backend" => args.backend = value,
             "--seed" => {

@@ -93,16 +93,9 @@ fn parse_args() -> Result<Args, String> {
         let value = it.next().ok_or(format!("{arg} needs a value\n{USAGE}"))?;
         match arg.as_str() {
             "--cell" => {
-                args.cell = match value.as_str() {
-                    "rnn" => CellType::Rnn,
-                    "lstm" => CellType::Lstm,
-                    "gru" => CellType::Gru,
-                    other => {
-                        return Err(format!(
-                            "--cell: expected rnn, lstm or gru, found {other:?}"
-                        ));
-                    }
-                }
+                args.cell = value
+                    .parse()
+                    .map_err(|e: recurrent::RecurrentError| format!("--cell: {e}"))?
             }
             "--hidden" => args.hidden = parse(&arg, &value)?,
             "--layers" => args.layers = parse(&arg, &value)?,

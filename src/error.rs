@@ -288,6 +288,12 @@ pub enum RecurrentError {
     },
 
     // ---- models ----
+    /// A cell name that is not `rnn`, `lstm` or `gru` (`CellType::from_str`).
+    #[error("unknown cell {name:?}: expected \"rnn\", \"lstm\" or \"gru\"")]
+    UnknownCell {
+        /// The name given.
+        name: String,
+    },
     /// A model config asked for zero outputs.
     #[error("invalid model config: output_size must be at least 1, found 0")]
     ZeroOutputSize,

@@ -103,6 +103,20 @@ pub enum CellType {
     Gru,
 }
 
+impl std::str::FromStr for CellType {
+    type Err = RecurrentError;
+
+    /// `"rnn"`, `"lstm"` or `"gru"` (for command lines and config files).
+    fn from_str(name: &str) -> Result<Self, RecurrentError> {
+        match name {
+            "rnn" => Ok(CellType::Rnn),
+            "lstm" => Ok(CellType::Lstm),
+            "gru" => Ok(CellType::Gru),
+            _ => Err(RecurrentError::UnknownCell { name: name.into() }),
+        }
+    }
+}
+
 /// How a [`SequenceModel`] turns the layer's outputs into the head's input.
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
 pub enum Readout {

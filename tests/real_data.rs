@@ -360,3 +360,21 @@ fn predicted_classes_of_padded_batches_match_single_predictions() {
         RecurrentError::ObjectiveMismatch { .. }
     ));
 }
+
+#[test]
+fn cell_types_parse_from_their_names() {
+    assert_eq!("rnn".parse::<CellType>(), Ok(CellType::Rnn));
+    assert_eq!("lstm".parse::<CellType>(), Ok(CellType::Lstm));
+    assert_eq!("gru".parse::<CellType>(), Ok(CellType::Gru));
+    let err = "transformer".parse::<CellType>().unwrap_err();
+    assert_eq!(
+        err,
+        RecurrentError::UnknownCell {
+            name: "transformer".into()
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "unknown cell \"transformer\": expected \"rnn\", \"lstm\" or \"gru\""
+    );
+}
