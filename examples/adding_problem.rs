@@ -4,18 +4,29 @@
 //! ```text
 //! cargo run --example adding_problem                  # LSTM
 //! cargo run --example adding_problem -- rnn           # the plain RNN, for comparison (also: gru)
+//! cargo run --example adding_problem -- gru --plot adding.svg   # and plot the loss and MAE curves
 //! ```
+//!
+//! `--plot` writes an SVG (`History::plot`, the default `plot` feature) after training.
+
+use std::path::PathBuf;
 
 use recurrent::data::AddingProblemConfig;
 use recurrent::model::{CellType, SequenceModelConfig};
 use recurrent::train::{Objective, Trainer, TrainerConfig};
 
 fn main() -> Result<(), recurrent::RecurrentError> {
-    let cell = match std::env::args().nth(1).as_deref() {
-        Some("rnn") => CellType::Rnn,
-        Some("gru") => CellType::Gru,
-        _ => CellType::Lstm,
-    };
+    let mut cell = CellType::Lstm;
+    let mut plot: Option<PathBuf> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--plot" => plot = Some(plot_path(args.next())),
+            "rnn" => cell = CellType::Rnn,
+            "gru" => cell = CellType::Gru,
+            _ => {}
+        }
+    }
     let task = AddingProblemConfig::new().with_seq_len(50);
     let train = task.generate(4000, 1)?;
     let test = task.generate(1000, 2)?;
@@ -34,5 +45,25 @@ fn main() -> Result<(), recurrent::RecurrentError> {
         "{cell:?}: test MSE {mse:.4} (predicting the mean: {:.4})",
         AddingProblemConfig::BASELINE_MSE
     );
+    if let Some(path) = plot {
+        fitted.history.plot(&path)?;
+        println!(
+            "loss and {} curves: {}",
+            fitted.history.metric,
+            path.display()
+        );
+    }
     Ok(())
+}
+
+/// The `--plot` argument's path; exits with a usage line before training when it is missing or
+/// does not end in `.svg`.
+fn plot_path(arg: Option<String>) -> PathBuf {
+    match arg.map(PathBuf::from) {
+        Some(p) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")) => p,
+        _ => {
+            eprintln!("--plot needs a path ending in .svg, e.g. --plot history.svg");
+            std::process::exit(2);
+        }
+    }
 }

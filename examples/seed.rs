@@ -5,6 +5,7 @@
 //! cargo run --example seed                      # nn.RNN(1, 32) + Linear(32, 1), as in PyTorch
 //! cargo run --example seed -- --cell lstm       # the LSTM variant (also: gru)
 //! cargo run --example seed -- --seed 3 --epochs 10 --backend flex   # (ndarray, wgpu with their features)
+//! cargo run --example seed -- --plot seed.svg   # also draw the loss and accuracy curves
 //! ```
 //!
 //! The recipe is the PyTorch script's: 1000 training sequences of 10 steps with one feature
@@ -22,6 +23,7 @@ struct Args {
     backend: String,
     seed: u64,
     epochs: usize,
+    plot: Option<std::path::PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -30,6 +32,7 @@ fn parse_args() -> Result<Args, String> {
         backend: recurrent::device::available()[0].to_string(),
         seed: 1,
         epochs: 10,
+        plot: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -41,6 +44,7 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|e: recurrent::RecurrentError| format!("--cell: {e}"))?
             }
             "--backend" => args.backend = value,
+            "--plot" => args.plot = Some(value.into()),
             "--seed" => {
                 args.seed = value
                     .parse()
@@ -53,7 +57,7 @@ fn parse_args() -> Result<Args, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}: expected --cell, --backend, --seed or --epochs"
+                    "unknown argument {other:?}: expected --cell, --backend, --seed, --epochs or --plot"
                 ));
             }
         }
@@ -110,5 +114,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("Prediction for a fresh sequence (sum {sum:+.3}): P(sum > 0) = {probability:.4}");
     let accuracy = fitted.evaluate(&test)?.metric;
     println!("Accuracy on 2000 fresh sequences: {accuracy:.4}");
+    if let Some(path) = &args.plot {
+        fitted.history.plot(path)?;
+        println!("Loss and accuracy curves: {path:?}");
+    }
     Ok(())
 }

@@ -17,18 +17,24 @@
 //! `--layers N` [1], `--bidirectional` (a flag), `--readout last|mean|last-and-mean`
 //! [last-and-mean], `--epochs N` [100], `--batch N` [16], `--lr X` [0.01], `--clip NORM`
 //! [1; 0 for none], `--cosine` (cosine learning-rate decay, a flag), `--seed N` [1],
-//! `--backend flex|ndarray|wgpu` [flex], `--save DIR` (writes `model.bpk`, `normalizer.json`
-//! and `history.json`).
+//! `--backend flex|ndarray|wgpu` [flex], `--save DIR` (writes `model.json` and `model.bpk`,
+//! which `SequenceModel::load(DIR, &device)` reads back, `normalizer.json` and `history.json`),
+//! `--plot PATH.svg` (the loss and accuracy curves), `--checkpoint DIR` (a checkpoint every 10 epochs), `--resume` (continue
+//! from the checkpoint in `--checkpoint DIR`, with the same other arguments).
+//!
+//! Ctrl-C stops training after the current step: with `--checkpoint` it saves a checkpoint
+//! first; either way the model trained so far is evaluated and reported.
 //!
 //! These defaults reach 0.957-0.973 on ItalyPowerDemand and 0.95-1.0 on BasicMotions over
 //! seeds 1 to 10 (docs/data.md has the table, and PyTorch's figures).
 
 use std::path::PathBuf;
 
-use burn::store::{BurnpackStore, ModuleSnapshot};
 use recurrent::data::{Normalizer, read_ts};
 use recurrent::model::{CellType, Readout, SequenceModelConfig};
-use recurrent::train::{LrSchedule, Objective, ProgressMode, Trainer, TrainerConfig};
+use recurrent::train::{
+    CheckpointConfig, LrSchedule, Objective, ProgressMode, StopReason, Trainer, TrainerConfig,
+};
 
 struct Args {
     train: PathBuf,
@@ -42,13 +48,16 @@ struct Args {
     learning_rate: f64,
     seed: u64,
     backend: String,
+    checkpoint: Option<PathBuf>,
+    resume: bool,
+    plot: Option<PathBuf>,
     readout: Readout,
     clip: Option<f64>,
     cosine: bool,
     save: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: ucr TRAIN.ts TEST.ts [--cell lstm|gru|rnn] [--hidden 64] [--layers 1] [--bidirectional] [--readout last-and-mean] [--epochs 100] [--batch 16] [--lr 0.01] [--clip 1] [--cosine] [--seed 1] [--backend flex] [--save DIR]";
+const USAGE: &str = "usage: ucr TRAIN.ts TEST.ts [--cell lstm|gru|rnn] [--hidden 64] [--layers 1] [--bidirectional] [--readout last-and-mean] [--epochs 100] [--batch 16] [--lr 0.01] [--clip 1] [--cosine] [--seed 1] [--backend flex] [--save DIR] [--plot PATH.svg] [--checkpoint DIR [--resume]]";
 
 fn parse<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String>
 where
@@ -71,6 +80,9 @@ fn parse_args() -> Result<Args, String> {
         learning_rate: 0.01,
         seed: 1,
         backend: recurrent::device::available()[0].to_string(),
+        checkpoint: None,
+        resume: false,
+        plot: None,
         readout: Readout::LastAndMean,
         clip: Some(1.0),
         cosine: false,
@@ -90,6 +102,10 @@ fn parse_args() -> Result<Args, String> {
             args.cosine = true;
             continue;
         }
+        if arg == "--resume" {
+            args.resume = true;
+            continue;
+        }
         let value = it.next().ok_or(format!("{arg} needs a value\n{USAGE}"))?;
         match arg.as_str() {
             "--cell" => {
@@ -105,6 +121,8 @@ fn parse_args() -> Result<Args, String> {
             "--seed" => args.seed = parse(&arg, &value)?,
             "--backend" => args.backend = value,
             "--save" => args.save = Some(PathBuf::from(value)),
+            "--checkpoint" => args.checkpoint = Some(PathBuf::from(value)),
+            "--plot" => args.plot = Some(PathBuf::from(value)),
             "--clip" => {
                 let norm: f64 = parse(&arg, &value)?;
                 args.clip = (norm != 0.0).then_some(norm);
@@ -214,17 +232,38 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             LrSchedule::Constant
         })
         .with_progress(ProgressMode::BarOnly);
+    let config = config.with_checkpoint(args.checkpoint.as_ref().map(|dir| {
+        CheckpointConfig::new(dir.clone())
+            .with_every(10)
+            .with_keep_best(false)
+    }));
     let epochs = args.epochs;
-    let fitted = Trainer::new(config)
-        .with_callback(move |r| {
-            if r.epoch % 10 == 0 || r.epoch == epochs {
-                println!(
-                    "epoch {:>3}/{epochs}: loss {:.4}, training accuracy {:.3}",
-                    r.epoch, r.train_loss, r.train_metric
-                );
-            }
-        })
-        .fit(model, &train_data, None)?;
+    let mut trainer = Trainer::new(config).with_callback(move |r| {
+        if r.epoch % 10 == 0 || r.epoch == epochs {
+            println!(
+                "epoch {:>3}/{epochs}: loss {:.4}, training accuracy {:.3}",
+                r.epoch, r.train_loss, r.train_metric
+            );
+        }
+    });
+    // Ctrl-C finishes the current step, saves a checkpoint (with --checkpoint) and goes on to
+    // the report with the model trained so far.
+    let stop = trainer.stop_handle();
+    ctrlc::set_handler(move || stop.stop())?;
+    let fitted = match (&args.checkpoint, args.resume) {
+        (Some(dir), true) => trainer.resume(dir, model, &train_data, None)?,
+        (None, true) => return Err("--resume needs --checkpoint DIR".into()),
+        (_, false) => trainer.fit(model, &train_data, None)?,
+    };
+    if let StopReason::Interrupted { epoch, step } = fitted.stop_reason {
+        println!(
+            "
+interrupted at epoch {epoch}, step {step}"
+        );
+        if args.checkpoint.is_some() {
+            println!("continue with the same arguments and --resume");
+        }
+    }
     let seconds: f64 = fitted.history.epochs.iter().map(|e| e.seconds).sum();
 
     let matrix = fitted
@@ -239,15 +278,17 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
     print!("{matrix}");
 
+    if let Some(path) = &args.plot {
+        fitted.history.plot(path)?;
+        println!("\nwrote the loss and accuracy curves to {path:?}");
+    }
     if let Some(dir) = &args.save {
-        std::fs::create_dir_all(dir)?;
-        fitted
-            .model
-            .clone()
-            .save_into(&mut BurnpackStore::from_file(dir.join("model.bpk")))?;
+        // The model with its config (SequenceModel::load needs nothing else), the normaliser
+        // its inputs need, and the history.
+        fitted.model.save(dir)?;
         normalizer.save(dir.join("normalizer.json"))?;
         fitted.history.write_json(dir.join("history.json"))?;
-        println!("\nsaved model.bpk, normalizer.json and history.json in {dir:?}");
+        println!("\nsaved model.json, model.bpk, normalizer.json and history.json in {dir:?}");
     }
     Ok(())
 }

@@ -431,6 +431,96 @@ pub enum RecurrentError {
         /// `"training"`, `"validation"` or `"evaluation"`.
         which: &'static str,
     },
+    /// A checkpoint directory without a checkpoint to resume from.
+    #[error(
+        "no checkpoint in {dir:?}: expected a checkpoints.json written by Trainer::fit with checkpointing on"
+    )]
+    NoCheckpoint {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// A checkpoint file that could not be read: missing, truncated, corrupt or of another
+    /// format.
+    #[error("unreadable checkpoint {path:?}: {reason}")]
+    CheckpointUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A checkpoint that does not fit the model or the trainer it is resumed with.
+    #[error("checkpoint {path:?} does not match: {what}: expected {expected}, found {found}")]
+    CheckpointMismatch {
+        /// The checkpoint.
+        path: PathBuf,
+        /// What differs.
+        what: String,
+        /// What the model or trainer resuming it has.
+        expected: String,
+        /// What the checkpoint has.
+        found: String,
+    },
+    /// Early stopping with a patience of 0 epochs.
+    #[error("invalid trainer config: early-stopping patience must be at least 1 epoch, found 0")]
+    ZeroPatience,
+    /// A negative or non-finite early-stopping `min_delta`.
+    #[error(
+        "invalid trainer config: early-stopping min_delta must be finite and >= 0, found {min_delta}"
+    )]
+    InvalidMinDelta {
+        /// The value given.
+        min_delta: f64,
+    },
+    /// Checkpoints every 0 epochs.
+    #[error("invalid trainer config: checkpoint every must be at least 1 epoch, found 0")]
+    ZeroCheckpointInterval,
+    /// Truncated BPTT in chunks of 0 steps.
+    #[error("invalid trainer config: tbptt must be at least 1 step, found 0")]
+    ZeroTbptt,
+    /// Truncated BPTT asked of a model or data that cannot do it.
+    #[error(
+        "truncated BPTT (TrainerConfig::tbptt) needs a model that carries its state across chunks and sequences of equal length: {reason}"
+    )]
+    TbpttUnsupported {
+        /// What is missing.
+        reason: String,
+    },
+    /// Early stopping or best-model checkpoints need validation data.
+    #[error("{what} needs validation data: expected Some(valid) in fit, found None")]
+    MissingValidation {
+        /// `"early stopping"` or `"keeping the best checkpoint"`.
+        what: &'static str,
+    },
+    /// A saved model's folder or one of its files (`model.json`, `model.bpk`) does not exist.
+    #[error(
+        "model file not found: expected {path:?} (written by SequenceModel::save), found nothing there"
+    )]
+    ModelFileNotFound {
+        /// The folder or file that is missing.
+        path: PathBuf,
+    },
+    /// A saved model's file that could not be read or parsed: not JSON, no model config,
+    /// a truncated or corrupt Burnpack file.
+    #[error("unreadable model file {path:?}: {reason}")]
+    ModelFileUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong, with what was expected and what was found.
+        reason: String,
+    },
+    /// A saved model's file of another format or version, or weights that do not fit the
+    /// model its config describes.
+    #[error("model file {path:?} does not match: {what}: expected {expected}, found {found}")]
+    ModelFileMismatch {
+        /// The file.
+        path: PathBuf,
+        /// What differs.
+        what: String,
+        /// What the loader (or the config's model) needs.
+        expected: String,
+        /// What the file has.
+        found: String,
+    },
 }
 
 impl RecurrentError {

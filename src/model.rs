@@ -6,7 +6,12 @@ use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
+use std::path::Path;
+
+use burn::store::{ApplyError, BurnpackStore, ModuleSnapshot};
+
 use crate::RecurrentError;
+use crate::io::{replace_atomically, write_atomically};
 use crate::layers::cell::CellKind;
 use crate::layers::params::UniformInit;
 use crate::layers::stack::StackSpec;
@@ -90,6 +95,101 @@ pub trait Trainable: Module + core::fmt::Debug + Send + 'static {
     fn supports_lengths(&self) -> bool {
         false
     }
+    /// For truncated backpropagation through time
+    /// ([`TrainerConfig::tbptt`](crate::train::TrainerConfig::tbptt)): predictions for
+    /// `inputs`, a chunk of steps `[batch, chunk, input_size]`, run from `state` (`None`: the
+    /// initial state), and the state after the chunk. The default, `None`, means unsupported.
+    fn forward_chunk(
+        &self,
+        inputs: Tensor<3>,
+        state: Option<RecurrentState>,
+    ) -> Option<(ModelOutput, RecurrentState)> {
+        let _ = (inputs, state);
+        None
+    }
+    /// Whether [`forward_chunk`](Self::forward_chunk) carries the state, so that the model can
+    /// train with truncated BPTT.
+    fn supports_tbptt(&self) -> bool {
+        false
+    }
+}
+
+/// The state a model carries from one chunk of a sequence to the next (truncated BPTT): its
+/// recurrent layer's states, `[num_layers * D, batch, hidden]` each.
+#[derive(Debug, Clone)]
+pub struct RecurrentState {
+    /// The hidden state.
+    pub hidden: Tensor<3>,
+    /// The LSTM's cell state.
+    pub cell: Option<Tensor<3>>,
+}
+
+impl RecurrentState {
+    /// The same state cut from the autodiff graph: gradients stop here.
+    pub fn detach(self) -> Self {
+        Self {
+            hidden: self.hidden.detach(),
+            cell: self.cell.map(Tensor::detach),
+        }
+    }
+}
+
+/// The weights' file in a saved model's folder.
+const WEIGHTS_FILE: &str = "model.bpk";
+/// The config's file in a saved model's folder.
+const CONFIG_FILE: &str = "model.json";
+/// `model.json`'s `"format"` marker.
+const FILE_FORMAT: &str = "recurrent-sequence-model";
+/// `model.json`'s `"version"`.
+const FILE_VERSION: u64 = 1;
+
+/// Reads and checks a saved model's `model.json`.
+fn read_model_config(path: &Path) -> Result<SequenceModelConfig, RecurrentError> {
+    let unreadable = |reason: String| RecurrentError::ModelFileUnreadable {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mismatch =
+        |what: &str, expected: String, found: String| RecurrentError::ModelFileMismatch {
+            path: path.to_path_buf(),
+            what: what.to_string(),
+            expected,
+            found,
+        };
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(RecurrentError::ModelFileNotFound {
+                path: path.to_path_buf(),
+            });
+        }
+        Err(e) => return Err(unreadable(e.to_string())),
+    };
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| unreadable(format!("expected JSON, found a syntax error: {e}")))?;
+    let field = |name: &str| match value.get(name) {
+        Some(v) => v.to_string(),
+        None => format!("no {name:?} field"),
+    };
+    if value.get("format").and_then(serde_json::Value::as_str) != Some(FILE_FORMAT) {
+        return Err(mismatch(
+            "format",
+            format!("{FILE_FORMAT:?}"),
+            field("format"),
+        ));
+    }
+    if value.get("version").and_then(serde_json::Value::as_u64) != Some(FILE_VERSION) {
+        return Err(mismatch(
+            "version",
+            FILE_VERSION.to_string(),
+            field("version"),
+        ));
+    }
+    let config = value.get("config").ok_or_else(|| {
+        unreadable("expected a \"config\" field with the model's options, found none".into())
+    })?;
+    serde_json::from_value(config.clone())
+        .map_err(|e| unreadable(format!("expected a SequenceModelConfig, found: {e}")))
 }
 
 /// Which recurrent layer a [`SequenceModel`] uses.
@@ -146,7 +246,7 @@ pub enum Readout {
 /// let model = config.init(&burn::tensor::Device::flex());
 /// assert_eq!(model.num_params(), 32 * (1 + 32 + 2) + 32 + 1);
 /// ```
-#[derive(Config, Debug)]
+#[derive(Config, Debug, PartialEq)]
 pub struct SequenceModelConfig {
     /// The recurrent layer.
     pub cell: CellType,
@@ -227,6 +327,7 @@ impl SequenceModelConfig {
             head,
             readout: self.readout,
             output_size: self.output_size,
+            config: self.clone(),
         })
     }
 
@@ -252,6 +353,57 @@ pub enum RecurrentLayer {
 }
 
 impl RecurrentLayer {
+    /// The output `[batch, seq, D * H]` and the final states, from `state` (`None`: zeros).
+    ///
+    /// # Panics
+    /// As the layer's `forward`.
+    pub fn forward_from(
+        &self,
+        inputs: Tensor<3>,
+        state: Option<RecurrentState>,
+    ) -> (Tensor<3>, RecurrentState) {
+        let rnn_state = |s: Option<RecurrentState>| s.map(|s| crate::RnnState { hidden: s.hidden });
+        match self {
+            RecurrentLayer::Rnn(l) => {
+                let (out, s) = l.forward(inputs, rnn_state(state));
+                (
+                    out,
+                    RecurrentState {
+                        hidden: s.hidden,
+                        cell: None,
+                    },
+                )
+            }
+            RecurrentLayer::Gru(l) => {
+                let (out, s) = l.forward(inputs, rnn_state(state));
+                (
+                    out,
+                    RecurrentState {
+                        hidden: s.hidden,
+                        cell: None,
+                    },
+                )
+            }
+            RecurrentLayer::Lstm(l) => {
+                let state = state.map(|s| {
+                    let cell = s.cell.unwrap_or_else(|| s.hidden.zeros_like());
+                    crate::LstmState {
+                        hidden: s.hidden,
+                        cell,
+                    }
+                });
+                let (out, s) = l.forward(inputs, state);
+                (
+                    out,
+                    RecurrentState {
+                        hidden: s.hidden,
+                        cell: Some(s.cell),
+                    },
+                )
+            }
+        }
+    }
+
     /// The output `[batch, seq, D * H]` and the final hidden state `[layers * D, batch, H]`,
     /// from zero states.
     ///
@@ -318,12 +470,207 @@ pub struct SequenceModel {
     readout: Readout,
     #[module(skip)]
     output_size: usize,
+    #[module(skip)]
+    config: SequenceModelConfig,
 }
 
 impl SequenceModel {
     /// The readout.
     pub fn readout(&self) -> Readout {
         self.readout
+    }
+
+    /// The last layer's final states, forward then reverse, from all states
+    /// `[layers * D, batch, H]`: `[batch, D * H]`.
+    fn last_states(&self, hidden: Tensor<3>) -> Tensor<2> {
+        let d = self.recurrent.directions();
+        let [rows, batch, h] = hidden.dims();
+        hidden
+            .narrow(0, rows - d, d)
+            .swap_dims(0, 1)
+            .reshape([batch, d * h])
+    }
+
+    /// The config the model was built from ([`SequenceModelConfig::try_init`]) or loaded with
+    /// ([`load`](Self::load)).
+    pub fn config(&self) -> &SequenceModelConfig {
+        &self.config
+    }
+
+    /// Saves the model to the folder `dir` (created if needed): the weights to
+    /// `dir/model.bpk` (Burnpack) and the config to `dir/model.json`, for
+    /// [`load`](Self::load).
+    ///
+    /// Each file is written to a temporary file beside it and renamed over the old one, the
+    /// weights first: a failed save leaves the earlier files intact (at worst new weights
+    /// beside the earlier config, when only the config's rename fails) and `model.json` never
+    /// describes weights that were not written.
+    ///
+    /// # Errors
+    /// [`WriteFailed`](RecurrentError::WriteFailed), naming the folder or the file that could
+    /// not be written.
+    pub fn save(&self, dir: impl AsRef<Path>) -> Result<(), RecurrentError> {
+        let dir = dir.as_ref();
+        let failed = |path: &Path, reason: String| RecurrentError::WriteFailed {
+            path: path.to_path_buf(),
+            reason,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| failed(dir, e.to_string()))?;
+
+        let weights = dir.join(WEIGHTS_FILE);
+        replace_atomically(&weights, |temp| {
+            let mut store = BurnpackStore::from_file(temp)
+                .auto_extension(false)
+                .overwrite(true);
+            self.save_into(&mut store)
+                .map_err(|e| std::io::Error::other(e.to_string()))
+        })
+        .map_err(|e| failed(&weights, e.to_string()))?;
+
+        let config = dir.join(CONFIG_FILE);
+        let json = serde_json::to_string_pretty(&serde_json::json!({
+            "format": FILE_FORMAT,
+            "version": FILE_VERSION,
+            "config": &self.config,
+        }))
+        .map_err(|e| failed(&config, e.to_string()))?;
+        write_atomically(&config, json.as_bytes()).map_err(|e| failed(&config, e.to_string()))
+    }
+
+    /// Loads a model [`save`](Self::save)d to the folder `dir`, onto `device`: builds it from
+    /// `dir/model.json` and reads its weights from `dir/model.bpk`. Any backend loads what
+    /// any other saved.
+    ///
+    /// ```
+    /// use burn::tensor::{Device, Tensor, TensorData};
+    /// use recurrent::model::{CellType, ModelOutput, SequenceModel, SequenceModelConfig};
+    ///
+    /// let device = Device::flex();
+    /// let model = SequenceModelConfig::new(CellType::Gru, 2, 8, 3)
+    ///     .with_seed(Some(7))
+    ///     .init(&device);
+    /// let dir = std::env::temp_dir().join(format!("recurrent-doctest-{}", std::process::id()));
+    /// model.save(&dir)?;
+    ///
+    /// let loaded = SequenceModel::load(&dir, &device)?;
+    /// assert_eq!(loaded.config(), model.config());
+    /// let input = || {
+    ///     let values: Vec<f32> = (0..2 * 5 * 2).map(|i| (i as f32 * 0.37).sin()).collect();
+    ///     Tensor::<3>::from_data(TensorData::new(values, [2, 5, 2]), &device)
+    /// };
+    /// let (ModelOutput::PerSequence(a), ModelOutput::PerSequence(b)) =
+    ///     (model.forward(input()), loaded.forward(input()))
+    /// else { unreachable!() };
+    /// let a: Vec<f32> = a.into_data().try_to_vec().unwrap();
+    /// let b: Vec<f32> = b.into_data().try_to_vec().unwrap();
+    /// assert_eq!(a.len(), 2 * 3);
+    /// assert_eq!(a, b);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), recurrent::RecurrentError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// - [`ModelFileNotFound`](RecurrentError::ModelFileNotFound): no `dir`, `model.json`
+    ///   or `model.bpk`.
+    /// - [`ModelFileUnreadable`](RecurrentError::ModelFileUnreadable): a file that cannot be
+    ///   read, a `model.json` that is not JSON or holds no model config, a `model.bpk` that
+    ///   is truncated or not Burnpack.
+    /// - [`ModelFileMismatch`](RecurrentError::ModelFileMismatch): a `model.json` of another
+    ///   format or version, a `model.bpk` whose tensors (names, shapes, element types) are not
+    ///   those of the config's model.
+    /// - The errors of [`SequenceModelConfig::try_init`], for an edited config.
+    pub fn load(dir: impl AsRef<Path>, device: &Device) -> Result<SequenceModel, RecurrentError> {
+        let dir = dir.as_ref();
+        if std::fs::metadata(dir).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+            return Err(RecurrentError::ModelFileNotFound {
+                path: dir.to_path_buf(),
+            });
+        }
+        let config_path = dir.join(CONFIG_FILE);
+        let config = read_model_config(&config_path)?;
+        let mut model = config.try_init(device)?;
+
+        let weights = dir.join(WEIGHTS_FILE);
+        let unreadable = |reason: String| RecurrentError::ModelFileUnreadable {
+            path: weights.clone(),
+            reason,
+        };
+        match std::fs::metadata(&weights) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(RecurrentError::ModelFileNotFound { path: weights });
+            }
+            Err(e) => return Err(unreadable(e.to_string())),
+            Ok(meta) if !meta.is_file() => {
+                let found = if meta.is_dir() {
+                    "a folder"
+                } else {
+                    "no regular file"
+                };
+                return Err(unreadable(format!(
+                    "expected a Burnpack file, found {found}"
+                )));
+            }
+            Ok(_) => {}
+        }
+        // Checked here rather than by the store, so that every problem gets its own error.
+        let mut store = BurnpackStore::from_file(&weights)
+            .auto_extension(false)
+            .validate(false)
+            .allow_partial(true);
+        let result = model
+            .load_from(&mut store)
+            .map_err(|e| unreadable(format!("expected a Burnpack file, found: {e}")))?;
+        let mismatch =
+            |what: String, expected: String, found: String| RecurrentError::ModelFileMismatch {
+                path: weights.clone(),
+                what,
+                expected,
+                found,
+            };
+        if let Some(error) = result.errors.first() {
+            return Err(match error {
+                ApplyError::ShapeMismatch {
+                    path,
+                    expected,
+                    found,
+                } => mismatch(
+                    format!("shape of tensor {path:?} (model.json's model)"),
+                    format!("{:?}", expected.as_slice()),
+                    format!("{:?}", found.as_slice()),
+                ),
+                ApplyError::DTypeMismatch {
+                    path,
+                    expected,
+                    found,
+                } => mismatch(
+                    format!("element type of tensor {path:?}"),
+                    format!("{expected:?}"),
+                    format!("{found:?}"),
+                ),
+                other => unreadable(other.to_string()),
+            });
+        }
+        if !result.missing.is_empty() || !result.unused.is_empty() {
+            let names = |names: Vec<&str>| {
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            };
+            return Err(mismatch(
+                "tensors".to_string(),
+                format!(
+                    "those of model.json's model (missing from the file: {})",
+                    names(result.missing.iter().map(|(p, _)| p.as_str()).collect())
+                ),
+                format!(
+                    "others (not in the model: {})",
+                    names(result.unused.iter().map(String::as_str).collect())
+                ),
+            ));
+        }
+        Ok(model)
     }
 
     /// Predictions for `inputs` `[batch, seq, input_size]`: `[batch, output_size]`, or
@@ -381,15 +728,7 @@ impl SequenceModel {
                 None => output.mean_dim(1).squeeze_dim(1),
             }
         };
-        let last = |hidden: Tensor<3>| -> Tensor<2> {
-            let d = self.recurrent.directions();
-            let [rows, batch, h] = hidden.dims();
-            // The last layer's final states, forward then reverse: [batch, D * H].
-            hidden
-                .narrow(0, rows - d, d)
-                .swap_dims(0, 1)
-                .reshape([batch, d * h])
-        };
+        let last = |hidden: Tensor<3>| self.last_states(hidden);
         Ok(match self.readout {
             Readout::All => ModelOutput::PerStep(self.head.forward(output)),
             Readout::Mean => ModelOutput::PerSequence(self.head.forward(mean(output))),
@@ -425,5 +764,27 @@ impl Trainable for SequenceModel {
 
     fn supports_lengths(&self) -> bool {
         true
+    }
+
+    fn forward_chunk(
+        &self,
+        inputs: Tensor<3>,
+        state: Option<RecurrentState>,
+    ) -> Option<(ModelOutput, RecurrentState)> {
+        if !self.supports_tbptt() {
+            return None;
+        }
+        let (output, state) = self.recurrent.forward_from(inputs, state);
+        let prediction = match self.readout {
+            Readout::All => ModelOutput::PerStep(self.head.forward(output)),
+            _ => {
+                ModelOutput::PerSequence(self.head.forward(self.last_states(state.hidden.clone())))
+            }
+        };
+        Some((prediction, state))
+    }
+
+    fn supports_tbptt(&self) -> bool {
+        matches!(self.readout, Readout::Last | Readout::All)
     }
 }

@@ -54,6 +54,23 @@ impl Objective {
     }
 }
 
+impl Monitor {
+    /// The monitored value of an epoch, as a number where lower is better; `None` without
+    /// validation.
+    pub(crate) fn score(
+        self,
+        objective: Objective,
+        record: &crate::train::EpochRecord,
+    ) -> Option<f64> {
+        match self {
+            Monitor::ValidLoss => record.valid_loss,
+            Monitor::ValidMetric => record
+                .valid_metric
+                .map(|m| if objective.higher_is_better() { -m } else { m }),
+        }
+    }
+}
+
 /// The optimizer, from burn-optim.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Optimizer {
@@ -109,6 +126,37 @@ impl LrSchedule {
             LrSchedule::Exponential { .. } => "Exponential",
         }
     }
+}
+
+/// What decides the best epoch, for early stopping and the best checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Monitor {
+    /// The validation loss; lower is better.
+    ValidLoss,
+    /// The validation metric: accuracy (higher is better) or MAE (lower is better).
+    ValidMetric,
+}
+
+/// Stop training when the monitored validation score has not improved for `patience` epochs.
+///
+/// ```
+/// use recurrent::train::{EarlyStoppingConfig, Objective, TrainerConfig};
+///
+/// let config = TrainerConfig::new(Objective::Regression)
+///     .with_epochs(200)
+///     .with_early_stopping(Some(EarlyStoppingConfig::new(10).with_min_delta(1e-4)));
+/// assert!(config.validate().is_ok());
+/// ```
+#[derive(Config, Debug, PartialEq)]
+pub struct EarlyStoppingConfig {
+    /// Epochs without improvement before stopping.
+    pub patience: usize,
+    /// The least change that counts as an improvement.
+    #[config(default = 0.0)]
+    pub min_delta: f64,
+    /// Hand back the best epoch's model instead of the last one.
+    #[config(default = true)]
+    pub restore_best: bool,
 }
 
 /// How the trainer reports progress.
@@ -175,6 +223,17 @@ pub struct TrainerConfig {
     /// How progress is reported.
     #[config(default = "ProgressMode::Auto")]
     pub progress: ProgressMode,
+    /// What decides the best epoch (early stopping, the best checkpoint).
+    #[config(default = "Monitor::ValidLoss")]
+    pub monitor: Monitor,
+    /// Stop when the monitored score stops improving (needs validation data).
+    pub early_stopping: Option<EarlyStoppingConfig>,
+    /// Save checkpoints to resume from ([`Trainer::resume`](crate::train::Trainer::resume)).
+    pub checkpoint: Option<crate::train::CheckpointConfig>,
+    /// Truncated backpropagation through time: each batch's sequences are cut into chunks of
+    /// this many steps; the state is carried from chunk to chunk and detached in between, so
+    /// gradients reach back at most this far. `None`: whole sequences.
+    pub tbptt: Option<usize>,
 }
 
 impl TrainerConfig {
@@ -187,8 +246,28 @@ impl TrainerConfig {
     /// [`InvalidWeightDecay`](RecurrentError::InvalidWeightDecay),
     /// [`InvalidGradientClip`](RecurrentError::InvalidGradientClip),
     /// [`InvalidMomentum`](RecurrentError::InvalidMomentum),
-    /// [`InvalidSchedule`](RecurrentError::InvalidSchedule).
+    /// [`InvalidSchedule`](RecurrentError::InvalidSchedule),
+    /// [`ZeroPatience`](RecurrentError::ZeroPatience),
+    /// [`InvalidMinDelta`](RecurrentError::InvalidMinDelta),
+    /// [`ZeroCheckpointInterval`](RecurrentError::ZeroCheckpointInterval),
+    /// [`ZeroTbptt`](RecurrentError::ZeroTbptt).
     pub fn validate(&self) -> Result<(), RecurrentError> {
+        if let Some(stopping) = &self.early_stopping {
+            if stopping.patience == 0 {
+                return Err(RecurrentError::ZeroPatience);
+            }
+            if !(stopping.min_delta.is_finite() && stopping.min_delta >= 0.0) {
+                return Err(RecurrentError::InvalidMinDelta {
+                    min_delta: stopping.min_delta,
+                });
+            }
+        }
+        if self.checkpoint.as_ref().is_some_and(|c| c.every == 0) {
+            return Err(RecurrentError::ZeroCheckpointInterval);
+        }
+        if self.tbptt == Some(0) {
+            return Err(RecurrentError::ZeroTbptt);
+        }
         if self.epochs == 0 {
             return Err(RecurrentError::ZeroEpochs);
         }

@@ -114,6 +114,71 @@ impl History {
     pub fn write_csv(&self, path: impl AsRef<Path>) -> Result<(), RecurrentError> {
         write(path.as_ref(), &self.to_csv())
     }
+
+    /// Draws the loss and metric curves to `path` as SVG, atomically.
+    ///
+    /// Two panels side by side under one title: on the left the loss, on the right the metric
+    /// ([`metric`](Self::metric): accuracy or MAE), each with a `train` curve and, when the
+    /// history has validation values, a `valid` curve, against the epoch, with axis labels and a
+    /// legend (`train loss`, `valid loss`, `train <metric>`, `valid <metric>`). Epochs without
+    /// validation values are left out of the validation curves, and NaN or infinite values
+    /// (a diverged run) are left out of every curve. Only with the `plot` feature (on by
+    /// default); the image is drawn in memory with plotters' SVG backend, which needs no fonts.
+    ///
+    /// # Errors
+    /// [`WriteFailed`](RecurrentError::WriteFailed) when `path` does not end in `.svg`, when the
+    /// history has no epochs, or when writing fails; an earlier file at `path` is left intact.
+    ///
+    /// # Examples
+    /// ```
+    /// use recurrent::train::History;
+    ///
+    /// let history = History::from_json(
+    ///     r#"{"metric": "accuracy", "epochs": [
+    ///         {"epoch": 1, "train_loss": 1.3, "train_metric": 0.35, "valid_loss": 1.2,
+    ///          "valid_metric": 0.4, "learning_rate": 0.001, "seconds": 2.0,
+    ///          "sequences_per_second": 1000.0},
+    ///         {"epoch": 2, "train_loss": 0.9, "train_metric": 0.6, "valid_loss": 0.95,
+    ///          "valid_metric": 0.55, "learning_rate": 0.001, "seconds": 2.0,
+    ///          "sequences_per_second": 1000.0}
+    ///     ]}"#,
+    /// )?;
+    /// let path = std::env::temp_dir().join(format!("history-{}.svg", std::process::id()));
+    /// history.plot(&path)?;
+    /// let svg = std::fs::read_to_string(&path)?;
+    /// assert!(svg.starts_with("<svg"));
+    /// assert!(svg.contains("accuracy"));
+    /// std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "plot")]
+    pub fn plot(&self, path: impl AsRef<Path>) -> Result<(), RecurrentError> {
+        let path = path.as_ref();
+        let failed = |reason: String| RecurrentError::WriteFailed {
+            path: path.to_path_buf(),
+            reason,
+        };
+        match path.extension().map(|e| e.to_string_lossy()) {
+            Some(e) if e.eq_ignore_ascii_case("svg") => {}
+            found => {
+                let found = match found {
+                    Some(e) => format!("the extension .{e}"),
+                    None => "no extension".into(),
+                };
+                return Err(failed(format!(
+                    "expected a path ending in .svg (the plot is SVG), found {found}"
+                )));
+            }
+        }
+        if self.epochs.is_empty() {
+            return Err(failed(
+                "there are no epochs to plot: the history is empty".into(),
+            ));
+        }
+        let svg = super::plot::render_svg(self)
+            .map_err(|e| failed(format!("could not draw the plot: {e}")))?;
+        write(path, &svg)
+    }
 }
 
 fn write(path: &Path, text: &str) -> Result<(), RecurrentError> {

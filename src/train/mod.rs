@@ -5,14 +5,22 @@
 //! [`SequenceDataset`](crate::data::SequenceDataset). Models take part through the
 //! [`Trainable`](crate::model::Trainable) trait.
 
+mod checkpoint;
 mod config;
 mod confusion;
 mod history;
 mod objective;
+#[cfg(feature = "plot")]
+mod plot;
 mod progress;
 mod trainer;
 
-pub use config::{LrSchedule, Objective, Optimizer, ProgressMode, TrainerConfig};
+pub use checkpoint::CheckpointConfig;
+pub use config::{
+    EarlyStoppingConfig, LrSchedule, Monitor, Objective, Optimizer, ProgressMode, TrainerConfig,
+};
 pub use confusion::ConfusionMatrix;
 pub use history::{EpochRecord, History};
-pub use trainer::{EpochCallback, Evaluation, FitError, Fitted, Trainer, evaluate};
+pub use trainer::{
+    EpochCallback, Evaluation, FitError, Fitted, StopHandle, StopReason, Trainer, evaluate,
+};

@@ -1,20 +1,27 @@
 //! `Trainer::fit`, `evaluate` and prediction.
 
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use burn::lr_scheduler::module_lr_scheduler::ModuleLearningRate;
 use burn::module::Module;
-use burn::optim::GradientsParams;
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::{sigmoid, softmax};
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::config::{Objective, TrainerConfig};
+use serde::{Deserialize, Serialize};
+
+use super::checkpoint::{self, Best, EpochProgress, TrainingState};
+use super::config::{LrSchedule, Objective, TrainerConfig};
 use super::confusion::ConfusionMatrix;
 use super::history::{EpochRecord, History};
 use super::objective::{BatchScore, score};
 use super::progress::Progress;
 use crate::RecurrentError;
-use crate::data::{SequenceBatch, SequenceDataset, Targets, data_loader};
-use crate::model::{ModelOutput, Trainable};
+use crate::data::{BatchTargets, SequenceBatch, SequenceDataset, Targets, data_loader};
+use crate::model::{ModelOutput, RecurrentState, Trainable};
 
 /// A trained model, its history and its objective.
 #[derive(Debug, Clone)]
@@ -26,6 +33,10 @@ pub struct Fitted<M> {
     pub history: History,
     /// What the model was trained for.
     pub objective: Objective,
+    /// Why training ended.
+    pub stop_reason: StopReason,
+    /// The best epoch by [`TrainerConfig::monitor`], when there was validation data.
+    pub best_epoch: Option<usize>,
 }
 
 /// A failed [`Trainer::fit`]: the error, and what training produced before it, if anything.
@@ -95,6 +106,7 @@ pub type EpochCallback = Box<dyn FnMut(&EpochRecord) + Send>;
 pub struct Trainer {
     config: TrainerConfig,
     callback: Option<EpochCallback>,
+    stop: StopHandle,
 }
 
 impl Trainer {
@@ -103,6 +115,7 @@ impl Trainer {
         Self {
             config,
             callback: None,
+            stop: StopHandle::default(),
         }
     }
 
@@ -117,35 +130,184 @@ impl Trainer {
         &self.config
     }
 
+    /// A handle that stops [`fit`](Self::fit) after its current step, from another thread or
+    /// a Ctrl-C handler: the model trained so far comes back (with
+    /// [`StopReason::Interrupted`]), after a checkpoint when checkpointing is on.
+    ///
+    /// ```
+    /// use recurrent::train::{Objective, Trainer, TrainerConfig};
+    ///
+    /// let trainer = Trainer::new(TrainerConfig::new(Objective::Regression));
+    /// let stop = trainer.stop_handle();
+    /// // In a real program: ctrlc::set_handler(move || stop.stop());
+    /// stop.stop();
+    /// assert!(stop.is_stopped());
+    /// ```
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
+    }
+
     /// Trains `model` on `train`, scoring `valid` after every epoch, on the device the model is
     /// on (with autodiff switched on for training).
     ///
     /// Every option and the data are checked before the first step. The model comes back in
-    /// inference mode.
+    /// inference mode. With [`TrainerConfig::checkpoint`] it saves checkpoints that
+    /// [`resume`](Self::resume) continues from; with [`TrainerConfig::early_stopping`] it stops
+    /// when the validation score stops improving; a [`stop_handle`](Self::stop_handle) stops it
+    /// after the current step.
+    ///
+    /// The device's random generator is seeded before every step from
+    /// [`TrainerConfig::seed`], the epoch and the step, so that dropout is reproducible and a
+    /// resumed run draws the masks the uninterrupted run would have drawn.
     ///
     /// # Errors
     /// The config's errors (see [`TrainerConfig::validate`]); for `train` and `valid`:
     /// [`EmptyDataset`](RecurrentError::EmptyDataset),
     /// [`FeatureMismatch`](RecurrentError::FeatureMismatch),
     /// [`ObjectiveMismatch`](RecurrentError::ObjectiveMismatch) (targets of the wrong kind or
-    /// width for the objective and the model); during training
+    /// width for the objective and the model),
+    /// [`LengthsUnsupported`](RecurrentError::LengthsUnsupported),
+    /// [`MissingValidation`](RecurrentError::MissingValidation) (early stopping or the best
+    /// checkpoint without `valid`); during training
     /// [`Diverged`](RecurrentError::Diverged), with the last good model in
-    /// [`FitError::partial`].
+    /// [`FitError::partial`] (any checkpoint on disk is the last one saved before it), and
+    /// [`WriteFailed`](RecurrentError::WriteFailed) when a checkpoint cannot be written.
     pub fn fit<M: Trainable>(
         &mut self,
         model: M,
         train: &SequenceDataset,
         valid: Option<&SequenceDataset>,
     ) -> Result<Fitted<M>, FitError<M>> {
+        self.check(&model, train, valid)?;
+        let start = Start::fresh(model, self.config.objective);
+        self.run(start, train, valid)
+    }
+
+    /// Continues the training saved in the checkpoint directory `dir` by an earlier
+    /// [`fit`](Self::fit) (or `resume`) with checkpointing on.
+    ///
+    /// `model` is a model of the same architecture (its parameters are replaced by the
+    /// checkpoint's; build it as for `fit`). The trainer's options must be those of the run
+    /// that saved the checkpoint, except `epochs` (which may grow, with a constant learning
+    /// rate), `progress`, `checkpoint` and `early_stopping`. On a CPU backend, a run resumed
+    /// from epoch `k` gives the loss history of the uninterrupted run.
+    ///
+    /// ```
+    /// use burn::tensor::Device;
+    /// use recurrent::data::SumSignConfig;
+    /// use recurrent::model::{CellType, SequenceModelConfig};
+    /// use recurrent::train::{CheckpointConfig, Objective, ProgressMode, Trainer, TrainerConfig};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("recurrent-resume-doc-{}", std::process::id()));
+    /// let train = SumSignConfig::new().generate(128, 1)?;
+    /// let build = || SequenceModelConfig::new(CellType::Gru, 1, 8, 1).with_seed(Some(1)).init(&Device::flex());
+    /// let config = |epochs| {
+    ///     TrainerConfig::new(Objective::BinaryClassification)
+    ///         .with_epochs(epochs)
+    ///         .with_progress(ProgressMode::Quiet)
+    ///         .with_checkpoint(Some(CheckpointConfig::new(dir.clone()).with_keep_best(false)))
+    /// };
+    /// let whole = Trainer::new(config(4)).fit(build(), &train, None)?;
+    /// let _ = std::fs::remove_dir_all(&dir);
+    /// Trainer::new(config(2)).fit(build(), &train, None)?; // stops after 2 epochs
+    /// let resumed = Trainer::new(config(4)).resume(&dir, build(), &train, None)?;
+    /// assert_eq!(resumed.history.train_losses(), whole.history.train_losses());
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), recurrent::RecurrentError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), and [`NoCheckpoint`](RecurrentError::NoCheckpoint),
+    /// [`CheckpointUnreadable`](RecurrentError::CheckpointUnreadable) (a missing, truncated or
+    /// corrupt file), [`CheckpointMismatch`](RecurrentError::CheckpointMismatch) (another
+    /// architecture, or other trainer options).
+    pub fn resume<M: Trainable>(
+        &mut self,
+        dir: impl AsRef<Path>,
+        model: M,
+        train: &SequenceDataset,
+        valid: Option<&SequenceDataset>,
+    ) -> Result<Fitted<M>, FitError<M>> {
+        self.check(&model, train, valid)?;
+        let loaded = checkpoint::load(dir.as_ref(), model, &self.config)?;
+        if self.config.lr_schedule != LrSchedule::Constant {
+            // The schedule spans all epochs: a run of another length has another schedule.
+            let saved = loaded.state.config.get("epochs").cloned();
+            let current = serde_json::to_value(self.config.epochs).ok();
+            if saved != current {
+                return Err(RecurrentError::CheckpointMismatch {
+                    path: dir.as_ref().to_path_buf(),
+                    what: "the trainer option epochs (a learning-rate schedule spans them)".into(),
+                    expected: self.config.epochs.to_string(),
+                    found: saved.map_or("nothing".into(), |v| v.to_string()),
+                }
+                .into());
+            }
+        }
+        let start = Start {
+            model: loaded.model,
+            epoch: loaded.state.epoch,
+            step: loaded.state.step,
+            partial: loaded.state.partial,
+            history: loaded.state.history,
+            best: loaded.state.best,
+            optimizer: Some(loaded.optimizer),
+            best_model: loaded.best_model.map(|model| model.valid()),
+        };
+        self.run(start, train, valid)
+    }
+
+    /// The checks both `fit` and `resume` make before any work.
+    fn check<M: Trainable>(
+        &self,
+        model: &M,
+        train: &SequenceDataset,
+        valid: Option<&SequenceDataset>,
+    ) -> Result<(), RecurrentError> {
         let config = &self.config;
         config.validate()?;
-        let objective = config.objective;
-        check_data(&model, objective, train, "training")?;
-        if let Some(valid) = valid {
-            check_data(&model, objective, valid, "validation")?;
+        if config.tbptt.is_some() {
+            if !model.supports_tbptt() {
+                return Err(RecurrentError::TbpttUnsupported {
+                    reason: "the model does not carry its state across chunks (Trainable::supports_tbptt is false; a SequenceModel needs Readout::Last or Readout::All)".into(),
+                });
+            }
+            if !train.is_equal_length() {
+                return Err(RecurrentError::TbpttUnsupported {
+                    reason: "the training sequences differ in length".into(),
+                });
+            }
         }
+        let objective = config.objective;
+        check_data(model, objective, train, "training")?;
+        match valid {
+            Some(valid) => check_data(model, objective, valid, "validation")?,
+            None if config.early_stopping.is_some() => {
+                return Err(RecurrentError::MissingValidation {
+                    what: "early stopping",
+                });
+            }
+            None if config.checkpoint.as_ref().is_some_and(|c| c.keep_best) => {
+                return Err(RecurrentError::MissingValidation {
+                    what: "keeping the best checkpoint (CheckpointConfig::keep_best)",
+                });
+            }
+            None => {}
+        }
+        Ok(())
+    }
 
-        let mut model = model.train();
+    /// The training loop, from `start` (a fresh model, or a checkpoint).
+    fn run<M: Trainable>(
+        &mut self,
+        start: Start<M>,
+        train: &SequenceDataset,
+        valid: Option<&SequenceDataset>,
+    ) -> Result<Fitted<M>, FitError<M>> {
+        let config = self.config.clone();
+        let objective = config.objective;
+        self.stop.0.store(false, Ordering::SeqCst);
+        let mut model = start.model.train();
         let device = training_device(&model);
         let loader = data_loader(
             train,
@@ -155,49 +317,123 @@ impl Trainer {
         );
         let batches = train.len().div_ceil(config.batch_size);
         let mut optimizer = config.build_optimizer();
+        if let Some(record) = start.optimizer {
+            optimizer = optimizer.load_record(record);
+        }
+        // Where the uninterrupted run would be: the schedule's steps taken, and the data
+        // loader's shuffles drawn (one per epoch).
         let mut scheduler = config.build_scheduler(batches);
-        let mut history = History::new(objective.metric_name());
+        for _ in 0..start.epoch * batches + start.step {
+            scheduler.step();
+        }
+        for _ in 0..start.epoch {
+            drop(loader.iter());
+        }
+        let mut history = start.history;
+        let mut best = start.best;
+        let mut best_model = start.best_model;
+        let restore_best = config
+            .early_stopping
+            .as_ref()
+            .is_some_and(|e| e.restore_best);
+        let min_delta = config.early_stopping.as_ref().map_or(0.0, |e| e.min_delta);
         let mut progress = Progress::new(config.progress, config.epochs, batches);
+        let mut stop_reason = StopReason::Completed;
+        let stale = |best: &Best| {
+            config
+                .early_stopping
+                .as_ref()
+                .is_some_and(|e| best.stale_epochs >= e.patience)
+        };
+        if stale(&best) {
+            stop_reason = StopReason::EarlyStopped { epoch: start.epoch };
+        }
 
-        for epoch in 1..=config.epochs {
+        let first = start.epoch + 1;
+        // A run that had already stopped early trains no further.
+        let last = if stop_reason == StopReason::Completed {
+            config.epochs
+        } else {
+            start.epoch
+        };
+        'epochs: for epoch in first..=last {
             let started = Instant::now();
             progress.start_epoch(epoch);
-            let (mut loss_sum, mut loss_count) = (0.0f64, 0usize);
-            let (mut metric_sum, mut metric_count) = (0.0f64, 0usize);
-            let mut sequences = 0usize;
+            let (skip, mut sums) = if epoch == first && start.step > 0 {
+                (start.step, start.partial)
+            } else {
+                (0, EpochProgress::default())
+            };
             let mut learning_rate = config.learning_rate;
-            for (step, batch) in loader.iter().enumerate() {
-                let batch = loaded(batch, "a training batch")?;
-                sequences += batch.inputs.dims()[0];
-                let scored = score_batch(&model, objective, batch)?;
-                let loss_value: f32 = scored.loss.clone().into_scalar();
-                if !loss_value.is_finite() {
-                    // The model as it was before this step's update is the last one known good
-                    // enough to produce a loss; hand it back with the finished epochs.
-                    return Err(FitError {
-                        error: RecurrentError::Diverged {
-                            epoch,
-                            step: step + 1,
-                            loss: loss_value,
-                        },
-                        partial: Some(Box::new(Fitted {
-                            model: model.valid(),
-                            history,
-                            objective,
-                        })),
-                    });
+            for (index, batch) in loader.iter().enumerate() {
+                if index < skip {
+                    // Trained on before the interruption the checkpoint was saved at.
+                    continue;
                 }
-                let metric: f32 = scored.metric_sum.clone().into_scalar();
-                loss_sum += loss_value as f64 * scored.count as f64;
-                loss_count += scored.count;
-                metric_sum += metric as f64;
-                metric_count += scored.count;
-
-                let grads = GradientsParams::from_grads(scored.loss.backward(), &model);
+                let step = index + 1;
+                device.seed(step_seed(config.seed, epoch, step));
+                let batch = loaded(batch, "a training batch")?;
+                sums.sequences += batch.inputs.dims()[0];
                 let lr = scheduler.step();
                 learning_rate = lr.base();
-                model = optimizer.step(lr, model, grads);
-                progress.step(loss_sum / loss_count as f64, sequences);
+                let chunk = config.tbptt.filter(|&k| batch.inputs.dims()[1] > k);
+                let descended = match chunk {
+                    None => {
+                        let scored = score_batch(&model, objective, batch)?;
+                        descend(model, &mut optimizer, lr, scored, &mut sums)
+                    }
+                    Some(k) => descend_in_chunks(
+                        model,
+                        &mut optimizer,
+                        lr,
+                        batch,
+                        k,
+                        objective,
+                        &mut sums,
+                    )?,
+                };
+                model = match descended {
+                    Ok(model) => model,
+                    Err((model, loss)) => {
+                        // The model as it was before this step's update is the last one known
+                        // good enough to produce a loss; hand it back with the finished epochs.
+                        // No checkpoint is written: the last one on disk stays the last good one.
+                        return Err(FitError {
+                            error: RecurrentError::Diverged { epoch, step, loss },
+                            partial: Some(Box::new(Fitted {
+                                model: model.valid(),
+                                history,
+                                objective,
+                                stop_reason: StopReason::Completed,
+                                best_epoch: best.value.map(|(_, epoch)| epoch),
+                            })),
+                        });
+                    }
+                };
+                progress.step(sums.loss_sum / sums.loss_count as f64, sums.sequences);
+
+                if self.stop.is_stopped() && step < batches {
+                    if let Some(checkpoint) = &config.checkpoint {
+                        sums.seconds += started.elapsed().as_secs_f64();
+                        let state = TrainingState::new(
+                            epoch - 1,
+                            step,
+                            sums,
+                            history.clone(),
+                            best,
+                            &config,
+                        );
+                        checkpoint::save(
+                            &checkpoint.dir,
+                            &model.valid(),
+                            optimizer.to_record(),
+                            &state,
+                            false,
+                        )?;
+                    }
+                    stop_reason = StopReason::Interrupted { epoch, step };
+                    break 'epochs;
+                }
             }
 
             let (valid_loss, valid_metric) = match valid {
@@ -208,11 +444,11 @@ impl Trainer {
                 }
                 None => (None, None),
             };
-            let seconds = started.elapsed().as_secs_f64();
+            let seconds = sums.seconds + started.elapsed().as_secs_f64();
             let record = EpochRecord {
                 epoch,
-                train_loss: loss_sum / loss_count as f64,
-                train_metric: metric_sum / metric_count as f64,
+                train_loss: sums.loss_sum / sums.loss_count as f64,
+                train_metric: sums.metric_sum / sums.metric_count as f64,
                 valid_loss,
                 valid_metric,
                 learning_rate,
@@ -223,13 +459,212 @@ impl Trainer {
             if let Some(callback) = &mut self.callback {
                 callback(&record);
             }
+            let score = config.monitor.score(objective, &record);
             history.epochs.push(record);
+
+            let improved = match (score, best.value) {
+                (Some(score), Some((value, _))) => score < value - min_delta,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            if improved {
+                best.value = score.map(|score| (score, epoch));
+                best.stale_epochs = 0;
+                if restore_best {
+                    best_model = Some(model.valid());
+                }
+            } else if score.is_some() {
+                best.stale_epochs += 1;
+            }
+            if stale(&best) {
+                stop_reason = StopReason::EarlyStopped { epoch };
+            }
+            if let Some(checkpoint) = &config.checkpoint {
+                let keep_best = checkpoint.keep_best && improved;
+                let due = epoch % checkpoint.every == 0
+                    || epoch == config.epochs
+                    || stop_reason != StopReason::Completed
+                    || self.stop.is_stopped();
+                if due || keep_best {
+                    let state = TrainingState::new(
+                        epoch,
+                        0,
+                        EpochProgress::default(),
+                        history.clone(),
+                        best,
+                        &config,
+                    );
+                    checkpoint::save(
+                        &checkpoint.dir,
+                        &model.valid(),
+                        optimizer.to_record(),
+                        &state,
+                        keep_best,
+                    )?;
+                }
+            }
+            if stop_reason != StopReason::Completed {
+                break;
+            }
+            if self.stop.is_stopped() {
+                stop_reason = StopReason::Interrupted {
+                    epoch,
+                    step: batches,
+                };
+                break;
+            }
         }
+        let best_epoch = best.value.map(|(_, epoch)| epoch);
+        let model = match best_model {
+            Some(best) if restore_best => best,
+            _ => model.valid(),
+        };
         Ok(Fitted {
-            model: model.valid(),
+            model,
             history,
             objective,
+            stop_reason,
+            best_epoch,
         })
+    }
+}
+
+/// One optimizer step on a scored batch (or chunk), adding its loss and metric to `sums`; the
+/// model back unchanged with the loss when the loss is not finite.
+fn descend<M: Trainable>(
+    model: M,
+    optimizer: &mut ModuleOptimizer,
+    lr: ModuleLearningRate,
+    scored: BatchScore,
+    sums: &mut EpochProgress,
+) -> Result<M, (M, f32)> {
+    let loss: f32 = scored.loss.clone().into_scalar();
+    if !loss.is_finite() {
+        return Err((model, loss));
+    }
+    let metric: f32 = scored.metric_sum.clone().into_scalar();
+    sums.loss_sum += loss as f64 * scored.count as f64;
+    sums.loss_count += scored.count;
+    sums.metric_sum += metric as f64;
+    sums.metric_count += scored.count;
+    let grads = GradientsParams::from_grads(scored.loss.backward(), &model);
+    Ok(optimizer.step(lr, model, grads))
+}
+
+/// Truncated backpropagation through time over one batch: its sequences in chunks of `k` steps,
+/// the state carried from chunk to chunk and detached in between. Per-step targets give every
+/// chunk its loss and optimizer step; a per-sequence target scores the last chunk only (the
+/// earlier ones advance the state).
+#[allow(clippy::too_many_arguments)]
+fn descend_in_chunks<M: Trainable>(
+    mut model: M,
+    optimizer: &mut ModuleOptimizer,
+    lr: ModuleLearningRate,
+    batch: SequenceBatch,
+    k: usize,
+    objective: Objective,
+    sums: &mut EpochProgress,
+) -> Result<Result<M, (M, f32)>, RecurrentError> {
+    let seq = batch.inputs.dims()[1];
+    let per_step = matches!(batch.targets, BatchTargets::PerStep(_));
+    let mut state: Option<RecurrentState> = None;
+    for start in (0..seq).step_by(k) {
+        let len = k.min(seq - start);
+        let inputs = batch.inputs.clone().narrow(1, start, len);
+        let (output, next) =
+            model
+                .forward_chunk(inputs, state.take())
+                .ok_or(RecurrentError::TbpttUnsupported {
+                    reason: "the model's forward_chunk returned None".into(),
+                })?;
+        state = Some(next.detach());
+        if !per_step && start + len < seq {
+            continue;
+        }
+        let targets = match &batch.targets {
+            BatchTargets::PerStep(t) => BatchTargets::PerStep(t.clone().narrow(1, start, len)),
+            other => other.clone(),
+        };
+        let scored = score(objective, output, &targets, None)?;
+        model = match descend(model, optimizer, lr.clone(), scored, sums) {
+            Ok(model) => model,
+            diverged => return Ok(diverged),
+        };
+    }
+    Ok(Ok(model))
+}
+
+/// Where a run starts: a fresh model, or a checkpoint's state.
+struct Start<M> {
+    model: M,
+    /// Epochs finished.
+    epoch: usize,
+    /// Steps finished in the next epoch.
+    step: usize,
+    partial: EpochProgress,
+    history: History,
+    best: Best,
+    optimizer: Option<burn::optim::OptimizerRecord>,
+    best_model: Option<M>,
+}
+
+impl<M> Start<M> {
+    fn fresh(model: M, objective: Objective) -> Self {
+        Self {
+            model,
+            epoch: 0,
+            step: 0,
+            partial: EpochProgress::default(),
+            history: History::new(objective.metric_name()),
+            best: Best::default(),
+            optimizer: None,
+            best_model: None,
+        }
+    }
+}
+
+/// The seed of the device's generator for a step: a mix of the trainer's seed, the epoch and
+/// the step (SplitMix64's finaliser), so that no two steps share a stream.
+fn step_seed(seed: u64, epoch: usize, step: usize) -> u64 {
+    let mut z = seed ^ ((epoch as u64) << 32 | step as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Why [`Trainer::fit`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StopReason {
+    /// Every epoch ran.
+    Completed,
+    /// Early stopping: the monitored score did not improve for `patience` epochs; `epoch` is
+    /// the last one trained.
+    EarlyStopped {
+        /// The last epoch trained.
+        epoch: usize,
+    },
+    /// A [`StopHandle`] stopped it after step `step` of epoch `epoch`.
+    Interrupted {
+        /// The epoch (1-based).
+        epoch: usize,
+        /// The last step trained in it (1-based).
+        step: usize,
+    },
+}
+
+/// Stops a running [`Trainer::fit`] after its current step ([`Trainer::stop_handle`]).
+#[derive(Debug, Clone, Default)]
+pub struct StopHandle(Arc<AtomicBool>);
+
+impl StopHandle {
+    /// Asks the trainer to stop after its current step.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a stop was asked for (and not yet answered by a new `fit`).
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
     }
 }
 

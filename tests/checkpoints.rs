@@ -1,0 +1,584 @@
+//! Training a user can trust: checkpoints and resume, early stopping, stopping on request, and
+//! what happens when things go wrong (a killed process, a damaged file, another architecture,
+//! a diverging run).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+use recurrent::RecurrentError;
+use recurrent::data::{SequenceDataset, SumSignConfig};
+use recurrent::model::{CellType, ModelOutput, SequenceModel, SequenceModelConfig, Trainable};
+use recurrent::train::{
+    CheckpointConfig, EarlyStoppingConfig, EpochRecord, Fitted, Monitor, Objective, ProgressMode,
+    StopHandle, StopReason, Trainer, TrainerConfig, evaluate,
+};
+
+/// Training draws dropout masks from the device's generator, which `fit` seeds before every
+/// step; on flex that generator is shared by the whole process, so the tests here, which
+/// compare runs exactly, take turns.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn data(n: usize, seed: u64) -> SequenceDataset {
+    SumSignConfig::new().generate(n, seed).unwrap()
+}
+
+/// Two LSTM layers with dropout between them: resuming must also reproduce the dropout masks.
+fn model(device: &Device) -> SequenceModel {
+    SequenceModelConfig::new(CellType::Lstm, 1, 8, 1)
+        .with_num_layers(2)
+        .with_dropout(0.2)
+        .with_seed(Some(5))
+        .init(device)
+}
+
+fn config(epochs: usize, dir: Option<&Path>) -> TrainerConfig {
+    TrainerConfig::new(Objective::BinaryClassification)
+        .with_epochs(epochs)
+        .with_batch_size(16)
+        .with_progress(ProgressMode::Quiet)
+        .with_checkpoint(dir.map(|dir| CheckpointConfig::new(dir.to_path_buf())))
+}
+
+/// Every number of every epoch but the wall-clock ones.
+fn numbers(records: &[EpochRecord]) -> Vec<[Option<f64>; 5]> {
+    records
+        .iter()
+        .map(|r| {
+            [
+                Some(r.train_loss),
+                Some(r.train_metric),
+                r.valid_loss,
+                r.valid_metric,
+                Some(r.learning_rate),
+            ]
+        })
+        .collect()
+}
+
+fn predictions(fitted: &Fitted<SequenceModel>, data: &SequenceDataset) -> Vec<f32> {
+    let ModelOutput::PerSequence(logits) = fitted.model.forward(Tensor::from_data(
+        burn::tensor::TensorData::new(data.inputs().to_vec(), [data.len(), data.seq_len(), 1]),
+        &fitted.model.devices()[0],
+    )) else {
+        unreachable!()
+    };
+    logits.into_data().try_to_vec().unwrap()
+}
+
+/// A run stopped after 3 of 6 epochs and resumed gives, on every CPU backend, exactly the
+/// numbers of the run that never stopped: losses, metrics, and the final model's outputs.
+#[test]
+fn a_resumed_run_gives_the_uninterrupted_history() {
+    let _serial = serial();
+    let (train, valid) = (data(200, 1), data(100, 2));
+    for (name, device) in common::cpu_devices() {
+        let dir = common::scratch(&format!("checkpoints/resume-{name}"));
+        let whole = Trainer::new(config(6, None))
+            .fit(model(&device), &train, Some(&valid))
+            .unwrap();
+        let first = Trainer::new(config(3, Some(&dir)))
+            .fit(model(&device), &train, Some(&valid))
+            .unwrap();
+        assert_eq!(first.history.epochs.len(), 3);
+        // A fresh model of the same architecture: its own weights are replaced.
+        let fresh = SequenceModelConfig::new(CellType::Lstm, 1, 8, 1)
+            .with_num_layers(2)
+            .with_dropout(0.2)
+            .init(&device);
+        let resumed = Trainer::new(config(6, Some(&dir)))
+            .resume(&dir, fresh, &train, Some(&valid))
+            .unwrap();
+        assert_eq!(
+            numbers(&resumed.history.epochs),
+            numbers(&whole.history.epochs),
+            "{name}"
+        );
+        assert_eq!(
+            predictions(&resumed, &valid),
+            predictions(&whole, &valid),
+            "{name}"
+        );
+        assert_eq!(resumed.stop_reason, StopReason::Completed);
+    }
+}
+
+/// A model that asks the trainer to stop during its `stop_at`-th training forward pass (the
+/// step then finishes), and can turn into a diverging model after `nan_after` passes.
+#[derive(Module, Debug)]
+struct Probe {
+    inner: SequenceModel,
+    #[module(skip)]
+    calls: Arc<AtomicUsize>,
+    #[module(skip)]
+    stop_at: usize,
+    #[module(skip)]
+    nan_after: usize,
+    #[module(skip)]
+    stop: Option<StopHandle>,
+}
+
+impl Probe {
+    fn new(inner: SequenceModel, stop_at: usize, nan_after: usize) -> Self {
+        Self {
+            inner,
+            calls: Arc::new(AtomicUsize::new(0)),
+            stop_at,
+            nan_after,
+            stop: None,
+        }
+    }
+}
+
+impl Trainable for Probe {
+    fn forward_sequences(&self, inputs: Tensor<3>) -> ModelOutput {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if call == self.stop_at
+            && let Some(stop) = &self.stop
+        {
+            stop.stop();
+        }
+        match self.inner.forward(inputs) {
+            ModelOutput::PerSequence(logits) if call > self.nan_after => {
+                ModelOutput::PerSequence(logits * f32::NAN)
+            }
+            output => output,
+        }
+    }
+    fn input_size(&self) -> usize {
+        1
+    }
+    fn output_size(&self) -> usize {
+        1
+    }
+}
+
+/// A stop in the middle of an epoch returns the model trained so far and saves a checkpoint of
+/// that step; resuming from it finishes with the uninterrupted run's numbers.
+#[test]
+fn a_run_stopped_mid_epoch_resumes_where_it_stopped() {
+    let _serial = serial();
+    let device = common::default_cpu();
+    let train = data(200, 3); // 13 steps an epoch
+    let dir = common::scratch("checkpoints/interrupt");
+    let whole = Trainer::new(config(3, None))
+        .fit(model(&device), &train, None)
+        .unwrap();
+
+    let mut trainer = Trainer::new(config(3, Some(&dir)).with_checkpoint(Some(
+        CheckpointConfig::new(dir.clone()).with_keep_best(false),
+    )));
+    let mut probe = Probe::new(model(&device), 13 + 5, usize::MAX); // epoch 2, step 5
+    probe.stop = Some(trainer.stop_handle());
+    let stopped = trainer.fit(probe, &train, None).unwrap();
+    assert_eq!(
+        stopped.stop_reason,
+        StopReason::Interrupted { epoch: 2, step: 5 }
+    );
+    assert_eq!(stopped.history.epochs.len(), 1);
+
+    let resumed = Trainer::new(config(3, Some(&dir)).with_checkpoint(Some(
+        CheckpointConfig::new(dir.clone()).with_keep_best(false),
+    )))
+    .resume(
+        &dir,
+        Probe::new(model(&device), usize::MAX, usize::MAX),
+        &train,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        numbers(&resumed.history.epochs),
+        numbers(&whole.history.epochs)
+    );
+}
+
+/// Early stopping ends training once the validation loss has not improved for `patience`
+/// epochs, and hands back the best epoch's model.
+#[test]
+fn early_stopping_stops_and_restores_the_best_model() {
+    let _serial = serial();
+    let device = common::default_cpu();
+    // Few training sequences and a high learning rate: the validation loss turns up early.
+    let (train, valid) = (data(32, 4), data(200, 5));
+    let config = TrainerConfig::new(Objective::BinaryClassification)
+        .with_epochs(200)
+        .with_batch_size(8)
+        .with_learning_rate(0.05)
+        .with_progress(ProgressMode::Quiet)
+        .with_early_stopping(Some(EarlyStoppingConfig::new(3)));
+    let fitted = Trainer::new(config)
+        .fit(model(&device), &train, Some(&valid))
+        .unwrap();
+    let epochs = fitted.history.epochs.len();
+    let best = fitted.best_epoch.unwrap();
+    assert_eq!(
+        fitted.stop_reason,
+        StopReason::EarlyStopped { epoch: epochs }
+    );
+    assert!(epochs < 200, "stopped after {epochs} epochs");
+    assert_eq!(
+        epochs,
+        best + 3,
+        "three epochs without improvement after the best"
+    );
+    let losses: Vec<f64> = fitted
+        .history
+        .epochs
+        .iter()
+        .map(|e| e.valid_loss.unwrap())
+        .collect();
+    let minimum = losses.iter().copied().fold(f64::INFINITY, f64::min);
+    assert_eq!(losses[best - 1], minimum);
+    // The model handed back is the best epoch's.
+    let restored = evaluate(&fitted.model, Objective::BinaryClassification, &valid).unwrap();
+    assert!(
+        (restored.loss - minimum).abs() < 1e-6,
+        "{} vs {minimum}",
+        restored.loss
+    );
+
+    // The metric can be monitored instead, and min_delta makes small gains not count.
+    let config = TrainerConfig::new(Objective::BinaryClassification)
+        .with_epochs(200)
+        .with_batch_size(8)
+        .with_learning_rate(0.05)
+        .with_progress(ProgressMode::Quiet)
+        .with_monitor(Monitor::ValidMetric)
+        .with_early_stopping(Some(EarlyStoppingConfig::new(2).with_min_delta(0.5)));
+    let fitted = Trainer::new(config)
+        .fit(model(&device), &train, Some(&valid))
+        .unwrap();
+    // No accuracy gain can exceed 0.5 after the first epoch's.
+    assert_eq!(fitted.history.epochs.len(), 3);
+    assert_eq!(fitted.best_epoch, Some(1));
+}
+
+#[test]
+fn the_best_checkpoint_is_kept_next_to_the_latest() {
+    let _serial = serial();
+    let device = common::default_cpu();
+    let (train, valid) = (data(32, 4), data(200, 5));
+    let dir = common::scratch("checkpoints/best");
+    let config = TrainerConfig::new(Objective::BinaryClassification)
+        .with_epochs(12)
+        .with_batch_size(8)
+        .with_learning_rate(0.05)
+        .with_progress(ProgressMode::Quiet)
+        .with_checkpoint(Some(CheckpointConfig::new(dir.clone()).with_every(4)));
+    let fitted = Trainer::new(config)
+        .fit(model(&device), &train, Some(&valid))
+        .unwrap();
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("checkpoints.json")).unwrap())
+            .unwrap();
+    let folders: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("ckpt-"))
+        .collect();
+    // Only what the index names is left: the latest and the best.
+    let named = [
+        index["latest"].as_str().unwrap(),
+        index["best"].as_str().unwrap(),
+    ];
+    assert!(
+        folders.iter().all(|f| named.contains(&f.as_str())),
+        "{folders:?} vs {index}"
+    );
+    let best_state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(named[1]).join("state.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        best_state["epoch"].as_u64().unwrap() as usize,
+        fitted.best_epoch.unwrap()
+    );
+}
+
+/// What a damaged checkpoint directory gives: a clear error each time, never a panic.
+#[test]
+fn damaged_checkpoints_are_refused_with_clear_errors() {
+    let _serial = serial();
+    let device = common::default_cpu();
+    let train = data(64, 6);
+    let dir = common::scratch("checkpoints/damaged");
+    let config = || {
+        config(2, Some(&dir)).with_checkpoint(Some(
+            CheckpointConfig::new(dir.clone()).with_keep_best(false),
+        ))
+    };
+    Trainer::new(config())
+        .fit(model(&device), &train, None)
+        .unwrap();
+    let resume =
+        || Trainer::new(config().with_epochs(3)).resume(&dir, model(&device), &train, None);
+    // Trains the third epoch and saves it; later resumes find nothing left to train.
+    assert!(resume().is_ok());
+    let latest = latest(&dir);
+
+    let damage = |file: &str, bytes: Option<&[u8]>| {
+        let path = latest.join(file);
+        let original = std::fs::read(&path).unwrap();
+        match bytes {
+            Some(bytes) => std::fs::write(&path, bytes).unwrap(),
+            None => std::fs::write(&path, &original[..original.len() / 2]).unwrap(),
+        }
+        let err = resume().unwrap_err().error;
+        std::fs::write(&path, original).unwrap();
+        err
+    };
+    for (file, bytes) in [
+        ("model.bpk", None),
+        ("model.bpk", Some(&b"not a burnpack file"[..])),
+        ("optimizer.bpk", None),
+        ("state.json", None),
+        ("state.json", Some(&b"{\"format\": \"something else\"}"[..])),
+    ] {
+        let err = damage(file, bytes);
+        assert!(
+            matches!(&err, RecurrentError::CheckpointUnreadable { path, .. } if path.ends_with(file)),
+            "{file}: {err}"
+        );
+    }
+    let index = dir.join("checkpoints.json");
+    let original = std::fs::read(&index).unwrap();
+    std::fs::write(&index, "[").unwrap();
+    let err = resume().unwrap_err().error;
+    assert!(
+        matches!(err, RecurrentError::CheckpointUnreadable { .. }),
+        "{err}"
+    );
+    std::fs::remove_file(&index).unwrap();
+    assert_eq!(
+        resume().unwrap_err().error,
+        RecurrentError::NoCheckpoint { dir: dir.clone() }
+    );
+    std::fs::write(&index, original).unwrap();
+    std::fs::remove_file(latest.join("model.bpk")).unwrap();
+    let err = resume().unwrap_err().error;
+    assert!(
+        matches!(err, RecurrentError::CheckpointUnreadable { .. }),
+        "{err}"
+    );
+}
+
+fn latest(dir: &Path) -> PathBuf {
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("checkpoints.json")).unwrap())
+            .unwrap();
+    dir.join(index["latest"].as_str().unwrap())
+}
+
+/// A checkpoint of another architecture, or saved with other options, is refused with a
+/// message naming what differs.
+#[test]
+fn a_checkpoint_that_does_not_fit_is_refused() {
+    let _serial = serial();
+    let device = common::default_cpu();
+    let train = data(64, 7);
+    let dir = common::scratch("checkpoints/mismatch");
+    Trainer::new(config(1, Some(&dir)).with_checkpoint(Some(
+        CheckpointConfig::new(dir.clone()).with_keep_best(false),
+    )))
+    .fit(model(&device), &train, None)
+    .unwrap();
+    let resume = |model: SequenceModel, config: TrainerConfig| {
+        Trainer::new(config)
+            .resume(&dir, model, &train, None)
+            .unwrap_err()
+            .error
+    };
+    for (other, what) in [
+        (
+            SequenceModelConfig::new(CellType::Lstm, 1, 16, 1).with_num_layers(2),
+            "16",
+        ),
+        (
+            SequenceModelConfig::new(CellType::Lstm, 1, 8, 1),
+            "layers.1",
+        ),
+        (
+            SequenceModelConfig::new(CellType::Gru, 1, 8, 1).with_num_layers(2),
+            "Gru",
+        ),
+    ] {
+        let err = resume(other.init(&device), config(2, None));
+        assert!(
+            matches!(err, RecurrentError::CheckpointMismatch { .. })
+                && err.to_string().contains(what),
+            "{what}: {err}"
+        );
+    }
+    let err = resume(model(&device), config(2, None).with_batch_size(8));
+    assert!(
+        matches!(&err, RecurrentError::CheckpointMismatch { what, expected, found, .. }
+            if what.contains("batch_size") && expected == "8" && found == "16"),
+        "{err}"
+    );
+}
+
+/// A run that diverges returns the last good model, and the checkpoint on disk is the last
+/// one saved before the divergence.
+#[test]
+fn divergence_keeps_the_last_good_checkpoint() {
+    let _serial = serial();
+    let device = common::default_cpu();
+    let train = data(64, 8); // 4 steps an epoch
+    let dir = common::scratch("checkpoints/nan");
+    let config = config(5, Some(&dir)).with_checkpoint(Some(
+        CheckpointConfig::new(dir.clone()).with_keep_best(false),
+    ));
+    // NaN from the 3rd epoch's second step on.
+    let probe = Probe::new(model(&device), usize::MAX, 4 * 2 + 1);
+    let err = Trainer::new(config.clone())
+        .fit(probe, &train, None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.error,
+            RecurrentError::Diverged {
+                epoch: 3,
+                step: 2,
+                ..
+            }
+        ),
+        "{}",
+        err.error
+    );
+    let resumed = Trainer::new(config.with_epochs(2))
+        .resume(
+            &dir,
+            Probe::new(model(&device), usize::MAX, usize::MAX),
+            &train,
+            None,
+        )
+        .unwrap();
+    assert_eq!(resumed.history.epochs.len(), 2);
+    assert!(
+        resumed
+            .history
+            .epochs
+            .iter()
+            .all(|e| e.train_loss.is_finite())
+    );
+    let partial = err.partial.unwrap();
+    assert_eq!(partial.history.epochs.len(), 2);
+}
+
+#[test]
+fn checkpoint_and_early_stopping_options_are_checked() {
+    let _serial = serial();
+    let device = common::default_cpu();
+    let train = data(16, 9);
+    let fit = |config: TrainerConfig| {
+        Trainer::new(config.with_progress(ProgressMode::Quiet))
+            .fit(model(&device), &train, None)
+            .unwrap_err()
+            .error
+    };
+    let base = || TrainerConfig::new(Objective::BinaryClassification);
+    assert_eq!(
+        fit(base().with_early_stopping(Some(EarlyStoppingConfig::new(0)))),
+        RecurrentError::ZeroPatience
+    );
+    assert!(matches!(
+        fit(base().with_early_stopping(Some(EarlyStoppingConfig::new(1).with_min_delta(-1.0)))),
+        RecurrentError::InvalidMinDelta { .. }
+    ));
+    assert_eq!(
+        fit(base().with_checkpoint(Some(CheckpointConfig::new("x".into()).with_every(0)))),
+        RecurrentError::ZeroCheckpointInterval
+    );
+    assert_eq!(
+        fit(base().with_early_stopping(Some(EarlyStoppingConfig::new(2)))),
+        RecurrentError::MissingValidation {
+            what: "early stopping"
+        }
+    );
+    assert!(matches!(
+        fit(base().with_checkpoint(Some(CheckpointConfig::new("x".into())))),
+        RecurrentError::MissingValidation { .. }
+    ));
+}
+
+/// Run only as the child of `a_killed_run_resumes_from_its_last_checkpoint`: trains with a
+/// checkpoint every epoch until killed.
+#[test]
+#[ignore = "the child process of a_killed_run_resumes_from_its_last_checkpoint"]
+fn child_trains_until_killed() {
+    let _serial = serial();
+    let dir = PathBuf::from(std::env::var("RECURRENT_CHILD_DIR").expect("run by the parent test"));
+    let device = common::default_cpu();
+    Trainer::new(killable_config(&dir))
+        .fit(model(&device), &data(2000, 10), None)
+        .unwrap();
+}
+
+fn killable_config(dir: &Path) -> TrainerConfig {
+    config(40, Some(dir)).with_checkpoint(Some(
+        CheckpointConfig::new(dir.to_path_buf()).with_keep_best(false),
+    ))
+}
+
+/// A training process killed (SIGKILL) in the middle of training: its checkpoint loads, and
+/// training finishes from it.
+#[test]
+fn a_killed_run_resumes_from_its_last_checkpoint() {
+    let _serial = serial();
+    let dir = common::scratch("checkpoints/killed");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_trains_until_killed",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("RECURRENT_CHILD_DIR", &dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the third epoch's checkpoint, then kill the process without warning.
+    let started = std::time::Instant::now();
+    loop {
+        let epoch = std::fs::read_to_string(dir.join("checkpoints.json"))
+            .ok()
+            .and_then(|_| std::fs::read_to_string(latest(&dir).join("state.json")).ok())
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+            .and_then(|s| s["epoch"].as_u64());
+        if epoch.is_some_and(|e| e >= 3) {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the child ended before it could be killed"
+        );
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "no checkpoint after 120 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let device = common::default_cpu();
+    let resumed = Trainer::new(killable_config(&dir))
+        .resume(&dir, model(&device), &data(2000, 10), None)
+        .unwrap();
+    assert_eq!(resumed.history.epochs.len(), 40);
+    assert_eq!(resumed.stop_reason, StopReason::Completed);
+    let epochs: Vec<usize> = resumed.history.epochs.iter().map(|e| e.epoch).collect();
+    assert_eq!(epochs, (1..=40).collect::<Vec<_>>());
+}

@@ -1,0 +1,595 @@
+//! `SequenceModel::save` and `SequenceModel::load`: a model folder (`model.json` beside
+//! `model.bpk`) that loads for inference alone, on any backend, and every way loading it can
+//! fail.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor, TensorData};
+use common::{cpu_devices, scratch};
+use recurrent::data::SumSignConfig;
+use recurrent::model::{CellType, ModelOutput, Readout, SequenceModel, SequenceModelConfig};
+use recurrent::train::{Objective, ProgressMode, Trainer, TrainerConfig};
+use recurrent::{Nonlinearity, RecurrentError};
+
+const INPUT: usize = 3;
+
+/// A fixed batch `[4, 6, INPUT]` of real numbers.
+fn inputs(device: &Device) -> Tensor<3> {
+    let values: Vec<f32> = (0..4 * 6 * INPUT)
+        .map(|i| (i as f32 * 0.61).sin() * 1.5)
+        .collect();
+    Tensor::from_data(TensorData::new(values, [4, 6, INPUT]), device)
+}
+
+/// The model's predictions for [`inputs`], flattened, with their shape.
+fn predictions(model: &SequenceModel, device: &Device) -> (Vec<f32>, Vec<usize>) {
+    let (values, shape) = match model.forward(inputs(device)) {
+        ModelOutput::PerSequence(t) => (t.clone().into_data(), t.dims().to_vec()),
+        ModelOutput::PerStep(t) => (t.clone().into_data(), t.dims().to_vec()),
+    };
+    (values.convert::<f32>().try_to_vec::<f32>().unwrap(), shape)
+}
+
+fn small(cell: CellType) -> SequenceModelConfig {
+    SequenceModelConfig::new(cell, INPUT, 5, 2)
+}
+
+/// The names in a folder, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A saved model's folder, holding a small GRU.
+fn saved(name: &str) -> (PathBuf, SequenceModel) {
+    let dir = scratch(&format!("model_files/{name}"));
+    let model = small(CellType::Gru)
+        .with_seed(Some(3))
+        .init(&common::default_cpu());
+    model.save(&dir).unwrap();
+    (dir, model)
+}
+
+fn load_err(dir: &Path) -> RecurrentError {
+    match SequenceModel::load(dir, &common::default_cpu()) {
+        Ok(_) => panic!("{dir:?} loaded"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn every_cell_direction_depth_and_readout_round_trips_on_every_cpu_backend() {
+    let readouts = [
+        Readout::Last,
+        Readout::Mean,
+        Readout::LastAndMean,
+        Readout::All,
+    ];
+    let mut configs = Vec::new();
+    for cell in [CellType::Rnn, CellType::Lstm, CellType::Gru] {
+        for (i, readout) in readouts.into_iter().enumerate() {
+            // One layer one way, and two layers both ways with dropout between them.
+            configs.push(small(cell).with_readout(readout).with_seed(Some(i as u64)));
+            configs.push(
+                small(cell)
+                    .with_readout(readout)
+                    .with_num_layers(2)
+                    .with_bidirectional(true)
+                    .with_dropout(0.25)
+                    .with_nonlinearity(Nonlinearity::Relu)
+                    .with_seed(if i % 2 == 0 {
+                        None
+                    } else {
+                        Some(40 + i as u64)
+                    }),
+            );
+        }
+    }
+    let devices = cpu_devices();
+    for (saver, device) in &devices {
+        for (k, config) in configs.iter().enumerate() {
+            let what = format!("{config:?} saved on {saver}");
+            let dir = scratch(&format!("model_files/round_trip/{saver}/{k}"));
+            let model = config.init(device);
+            model.save(&dir).unwrap();
+            assert_eq!(listing(&dir), ["model.bpk", "model.json"], "{what}");
+            for (loader, other) in &devices {
+                let loaded = SequenceModel::load(&dir, other).unwrap();
+                assert_eq!(loaded.config(), config, "{what}, loaded on {loader}");
+                assert_eq!(loaded.readout(), config.readout, "{what}");
+                assert_eq!(loaded.devices()[0], *other, "{what}, loaded on {loader}");
+                // The same weights on the same backend: the same numbers, exactly.
+                let original = model.clone().to_device(other);
+                let (expected, shape) = predictions(&original, other);
+                let (found, found_shape) = predictions(&loaded, other);
+                assert_eq!(found_shape, shape, "{what}, loaded on {loader}");
+                assert_eq!(found, expected, "{what}, loaded on {loader}");
+                assert!(expected.iter().all(|v| v.is_finite()), "{what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_trained_model_reloads_with_the_same_predictions() {
+    let device = common::default_cpu();
+    let train = SumSignConfig::new().generate(200, 21).unwrap();
+    let test = SumSignConfig::new().generate(100, 22).unwrap();
+    let model = SequenceModelConfig::new(CellType::Lstm, 1, 16, 1)
+        .with_seed(Some(21))
+        .init(&device);
+    let untrained = model.clone();
+    let config = TrainerConfig::new(Objective::BinaryClassification)
+        .with_epochs(2)
+        .with_progress(ProgressMode::Quiet);
+    let fitted = Trainer::new(config).fit(model, &train, None).unwrap();
+    assert_eq!(fitted.history.epochs.len(), 2);
+
+    let dir = scratch("model_files/trained");
+    fitted.model.save(&dir).unwrap();
+    let loaded = SequenceModel::load(&dir, &device).unwrap();
+    assert_eq!(loaded.config(), fitted.model.config());
+
+    let batch = || {
+        Tensor::<3>::from_data(
+            TensorData::new(test.inputs()[..50 * 10].to_vec(), [50, 10, 1]),
+            &device,
+        )
+    };
+    let values = |output: ModelOutput| match output {
+        ModelOutput::PerSequence(t) => t.into_data().try_to_vec::<f32>().unwrap(),
+        ModelOutput::PerStep(_) => unreachable!(),
+    };
+    let trained = values(fitted.model.forward(batch()));
+    assert_eq!(values(loaded.forward(batch())), trained);
+    // Training changed the weights, so the file holds the trained ones.
+    assert_ne!(values(untrained.forward(batch())), trained);
+
+    // And the loaded model evaluates exactly as the trained one did.
+    let mut reloaded = fitted.clone();
+    reloaded.model = loaded;
+    assert_eq!(
+        reloaded.evaluate(&test).unwrap(),
+        fitted.evaluate(&test).unwrap()
+    );
+}
+
+#[test]
+fn model_json_holds_the_marker_the_version_and_the_config() {
+    let dir = scratch("model_files/json").join("nested/folders");
+    let config = small(CellType::Rnn)
+        .with_num_layers(2)
+        .with_readout(Readout::Mean)
+        .with_seed(Some(u64::MAX));
+    config.init(&common::default_cpu()).save(&dir).unwrap();
+    let text = std::fs::read_to_string(dir.join("model.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["format"], "recurrent-sequence-model");
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["config"]["cell"], "Rnn");
+    assert_eq!(json["config"]["hidden_size"], 5);
+    assert_eq!(json["config"]["num_layers"], 2);
+    assert_eq!(json["config"]["readout"], "Mean");
+    assert_eq!(json["config"]["seed"], u64::MAX);
+    let loaded = SequenceModel::load(&dir, &common::default_cpu()).unwrap();
+    assert_eq!(loaded.config(), &config);
+}
+
+#[test]
+fn saving_again_replaces_the_model_and_leaves_no_temporary_files() {
+    let (dir, _) = saved("replace");
+    let device = common::default_cpu();
+    let other = SequenceModelConfig::new(CellType::Lstm, INPUT, 7, 1)
+        .with_bidirectional(true)
+        .init(&device);
+    other.save(&dir).unwrap();
+    assert_eq!(listing(&dir), ["model.bpk", "model.json"]);
+    let loaded = SequenceModel::load(&dir, &device).unwrap();
+    assert_eq!(loaded.config(), other.config());
+    assert_eq!(predictions(&loaded, &device), predictions(&other, &device));
+}
+
+// ---- failed saves ----
+
+#[test]
+fn a_failed_save_leaves_the_earlier_save_intact() {
+    let (dir, model) = saved("failed_save");
+    let device = common::default_cpu();
+    let before = (
+        std::fs::read(dir.join("model.bpk")).unwrap(),
+        std::fs::read(dir.join("model.json")).unwrap(),
+    );
+    // A folder where the weights' temporary file goes (`.model.bpk.<pid>.tmp`, beside the
+    // target) makes the weights' write fail.
+    let blocker = dir.join(format!(".model.bpk.{}.tmp", std::process::id()));
+    std::fs::create_dir(&blocker).unwrap();
+    let other = SequenceModelConfig::new(CellType::Rnn, INPUT, 9, 4).init(&device);
+    let err = other.save(&dir).unwrap_err();
+    assert!(
+        matches!(&err, RecurrentError::WriteFailed { path, .. } if *path == dir.join("model.bpk")),
+        "{err}"
+    );
+    let after = (
+        std::fs::read(dir.join("model.bpk")).unwrap(),
+        std::fs::read(dir.join("model.json")).unwrap(),
+    );
+    assert!(after == before, "the earlier files changed");
+    let loaded = SequenceModel::load(&dir, &device).unwrap();
+    assert_eq!(loaded.config(), model.config());
+    assert_eq!(predictions(&loaded, &device), predictions(&model, &device));
+    // Nothing but the earlier files and the blocker.
+    let mut expected = vec![
+        blocker.file_name().unwrap().to_string_lossy().into_owned(),
+        "model.bpk".to_string(),
+        "model.json".to_string(),
+    ];
+    expected.sort();
+    assert_eq!(listing(&dir), expected);
+
+    // Without the blocker the same save goes through.
+    std::fs::remove_dir(&blocker).unwrap();
+    other.save(&dir).unwrap();
+    assert_eq!(
+        SequenceModel::load(&dir, &device).unwrap().config(),
+        other.config()
+    );
+}
+
+#[test]
+fn weights_that_cannot_be_written_leave_no_config_and_no_temporary_file() {
+    let dir = scratch("model_files/bpk_is_a_folder");
+    // A folder at model.bpk: the rename over it fails.
+    std::fs::create_dir(dir.join("model.bpk")).unwrap();
+    let model = small(CellType::Lstm).init(&common::default_cpu());
+    let err = model.save(&dir).unwrap_err();
+    match &err {
+        RecurrentError::WriteFailed { path, reason } => {
+            assert_eq!(*path, dir.join("model.bpk"));
+            assert!(!reason.is_empty());
+        }
+        other => panic!("expected WriteFailed, found {other:?}"),
+    }
+    assert!(err.to_string().contains("model.bpk"), "{err}");
+    // The weights come first: no model.json describes weights that are not there.
+    assert_eq!(listing(&dir), ["model.bpk"]);
+    assert!(dir.join("model.bpk").is_dir());
+}
+
+#[test]
+fn a_folder_that_cannot_be_created_is_a_write_error() {
+    let dir = scratch("model_files/dir_is_a_file");
+    let file = dir.join("taken");
+    std::fs::write(&file, b"not a folder").unwrap();
+    let model = small(CellType::Rnn).init(&common::default_cpu());
+    let err = model.save(&file).unwrap_err();
+    assert!(
+        matches!(&err, RecurrentError::WriteFailed { path, .. } if *path == file),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), b"not a folder");
+}
+
+// ---- missing files ----
+
+#[test]
+fn a_missing_folder_or_file_names_its_path() {
+    let dir = scratch("model_files/missing").join("nothing_here");
+    let err = load_err(&dir);
+    assert_eq!(err, RecurrentError::ModelFileNotFound { path: dir.clone() });
+    assert!(err.to_string().contains("nothing_here"), "{err}");
+    assert!(err.to_string().contains("expected"), "{err}");
+
+    let (dir, _) = saved("missing_json");
+    std::fs::remove_file(dir.join("model.json")).unwrap();
+    let err = load_err(&dir);
+    assert_eq!(
+        err,
+        RecurrentError::ModelFileNotFound {
+            path: dir.join("model.json")
+        }
+    );
+    assert!(err.to_string().contains("model.json"), "{err}");
+
+    let (dir, _) = saved("missing_bpk");
+    std::fs::remove_file(dir.join("model.bpk")).unwrap();
+    let err = load_err(&dir);
+    assert_eq!(
+        err,
+        RecurrentError::ModelFileNotFound {
+            path: dir.join("model.bpk")
+        }
+    );
+    assert!(err.to_string().contains("model.bpk"), "{err}");
+}
+
+// ---- model.json ----
+
+fn unreadable_reason(err: RecurrentError, file: &Path) -> String {
+    match err {
+        RecurrentError::ModelFileUnreadable { path, reason } => {
+            assert_eq!(path, file);
+            reason
+        }
+        other => panic!("expected ModelFileUnreadable for {file:?}, found {other:?}"),
+    }
+}
+
+fn mismatch(err: RecurrentError, file: &Path) -> (String, String, String) {
+    match err {
+        RecurrentError::ModelFileMismatch {
+            path,
+            what,
+            expected,
+            found,
+        } => {
+            assert_eq!(path, file);
+            (what, expected, found)
+        }
+        other => panic!("expected ModelFileMismatch for {file:?}, found {other:?}"),
+    }
+}
+
+#[test]
+fn model_json_that_is_not_json_names_the_parse_error() {
+    let (dir, _) = saved("not_json");
+    let json = dir.join("model.json");
+    std::fs::write(&json, "{\"format\": \"recurrent-sequence-model\", ").unwrap();
+    let err = load_err(&dir);
+    let message = err.to_string();
+    let reason = unreadable_reason(err, &json);
+    assert!(reason.contains("expected JSON"), "{reason}");
+    assert!(reason.contains("EOF"), "{reason}");
+    assert!(message.contains("model.json"), "{message}");
+}
+
+#[test]
+fn model_json_without_a_model_config_names_what_is_missing() {
+    let (dir, _) = saved("not_a_config");
+    let json = dir.join("model.json");
+
+    // The marker and version, but a config without its cell.
+    std::fs::write(
+        &json,
+        r#"{"format": "recurrent-sequence-model", "version": 1,
+            "config": {"input_size": 3, "hidden_size": 5, "output_size": 2}}"#,
+    )
+    .unwrap();
+    let reason = unreadable_reason(load_err(&dir), &json);
+    assert!(reason.contains("SequenceModelConfig"), "{reason}");
+    assert!(reason.contains("missing field `cell`"), "{reason}");
+
+    // A cell of the wrong type.
+    std::fs::write(
+        &json,
+        r#"{"format": "recurrent-sequence-model", "version": 1,
+            "config": {"cell": "Transformer", "input_size": 3, "hidden_size": 5,
+                       "output_size": 2, "num_layers": 1, "bidirectional": false,
+                       "dropout": 0.0, "nonlinearity": "Tanh", "readout": "Last"}}"#,
+    )
+    .unwrap();
+    let reason = unreadable_reason(load_err(&dir), &json);
+    assert!(reason.contains("Transformer"), "{reason}");
+
+    // No config at all.
+    std::fs::write(
+        &json,
+        r#"{"format": "recurrent-sequence-model", "version": 1}"#,
+    )
+    .unwrap();
+    let reason = unreadable_reason(load_err(&dir), &json);
+    assert!(reason.contains("\"config\""), "{reason}");
+    assert!(reason.contains("found none"), "{reason}");
+
+    // A config the model cannot be built from: try_init's own error.
+    let mut value: serde_json::Value = serde_json::from_str(
+        &serde_json::to_string(&serde_json::json!({
+            "format": "recurrent-sequence-model",
+            "version": 1,
+            "config": small(CellType::Gru),
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    value["config"]["output_size"] = 0.into();
+    std::fs::write(&json, value.to_string()).unwrap();
+    assert_eq!(load_err(&dir), RecurrentError::ZeroOutputSize);
+}
+
+#[test]
+fn a_wrong_format_marker_or_version_is_a_mismatch() {
+    let (dir, _) = saved("marker");
+    let json = dir.join("model.json");
+    let good: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let write = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut value = good.clone();
+        edit(&mut value);
+        std::fs::write(&json, value.to_string()).unwrap();
+    };
+
+    // Some other JSON file: a history, say.
+    std::fs::write(&json, r#"{"epochs": []}"#).unwrap();
+    let (what, expected, found) = mismatch(load_err(&dir), &json);
+    assert_eq!(what, "format");
+    assert_eq!(expected, "\"recurrent-sequence-model\"");
+    assert_eq!(found, "no \"format\" field");
+
+    write(&|v| v["format"] = "burnpack".into());
+    let err = load_err(&dir);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "model file {json:?} does not match: format: expected \"recurrent-sequence-model\", found \"burnpack\""
+        )
+    );
+
+    write(&|v| v["version"] = 2.into());
+    let (what, expected, found) = mismatch(load_err(&dir), &json);
+    assert_eq!((what.as_str(), expected.as_str()), ("version", "1"));
+    assert_eq!(found, "2");
+
+    write(&|v| v["version"] = "1".into());
+    let (what, _, found) = mismatch(load_err(&dir), &json);
+    assert_eq!((what.as_str(), found.as_str()), ("version", "\"1\""));
+
+    write(&|v| {
+        v.as_object_mut().unwrap().remove("version");
+    });
+    let (_, _, found) = mismatch(load_err(&dir), &json);
+    assert_eq!(found, "no \"version\" field");
+
+    // Put back, it loads again.
+    write(&|_| {});
+    SequenceModel::load(&dir, &common::default_cpu()).unwrap();
+}
+
+// ---- model.bpk ----
+
+#[test]
+fn a_truncated_or_corrupt_weight_file_gives_burn_stores_reason() {
+    let (dir, _) = saved("corrupt");
+    let bpk = dir.join("model.bpk");
+    let good = std::fs::read(&bpk).unwrap();
+
+    // Cut in the tensor data.
+    std::fs::write(&bpk, &good[..good.len() - 9]).unwrap();
+    let err = load_err(&dir);
+    let message = err.to_string();
+    let reason = unreadable_reason(err, &bpk);
+    assert!(
+        reason.starts_with("expected a Burnpack file, found: "),
+        "{reason}"
+    );
+    assert!(message.contains("model.bpk"), "{message}");
+
+    // Cut in the header.
+    std::fs::write(&bpk, &good[..3]).unwrap();
+    let reason = unreadable_reason(load_err(&dir), &bpk);
+    assert!(
+        reason.starts_with("expected a Burnpack file, found: "),
+        "{reason}"
+    );
+
+    // Empty.
+    std::fs::write(&bpk, b"").unwrap();
+    unreadable_reason(load_err(&dir), &bpk);
+
+    // Not Burnpack at all.
+    let mut garbage = good.clone();
+    garbage[..4].copy_from_slice(b"PK\x03\x04");
+    std::fs::write(&bpk, &garbage).unwrap();
+    let reason = unreadable_reason(load_err(&dir), &bpk);
+    assert!(reason.contains("magic"), "{reason}");
+
+    // Its metadata scrambled.
+    let mut scrambled = good.clone();
+    for b in scrambled.iter_mut().skip(16).take(64) {
+        *b = !*b;
+    }
+    std::fs::write(&bpk, &scrambled).unwrap();
+    match load_err(&dir) {
+        RecurrentError::ModelFileUnreadable { path, .. }
+        | RecurrentError::ModelFileMismatch { path, .. } => assert_eq!(path, bpk),
+        other => panic!("expected an error naming {bpk:?}, found {other:?}"),
+    }
+
+    // A folder in its place.
+    std::fs::remove_file(&bpk).unwrap();
+    std::fs::create_dir(&bpk).unwrap();
+    let reason = unreadable_reason(load_err(&dir), &bpk);
+    assert!(reason.contains("folder"), "{reason}");
+}
+
+#[test]
+fn weights_of_another_shape_name_the_tensor_and_both_shapes() {
+    let dir = scratch("model_files/other_shape");
+    let device = common::default_cpu();
+    let config = small(CellType::Gru);
+    config.init(&device).save(&dir).unwrap();
+    // Weights of a wider GRU, under the first one's config.
+    let other = scratch("model_files/other_shape_wider");
+    SequenceModelConfig::new(CellType::Gru, INPUT, 8, 2)
+        .init(&device)
+        .save(&other)
+        .unwrap();
+    std::fs::copy(other.join("model.bpk"), dir.join("model.bpk")).unwrap();
+
+    let err = load_err(&dir);
+    let message = err.to_string();
+    let (what, expected, found) = mismatch(err, &dir.join("model.bpk"));
+    assert!(what.starts_with("shape of tensor \""), "{what}");
+    assert_ne!(expected, found);
+    // The first tensor the loader meets: the GRU's stacked input weights, [3 * hidden, input].
+    assert_eq!(
+        (expected.as_str(), found.as_str()),
+        ("[15, 3]", "[24, 3]"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&what) && message.contains(&found),
+        "{message}"
+    );
+}
+
+#[test]
+fn weights_of_another_cell_or_depth_name_the_tensors() {
+    let device = common::default_cpu();
+    let cases = [
+        ("cell", small(CellType::Lstm)),
+        ("depth", small(CellType::Gru).with_num_layers(2)),
+        ("direction", small(CellType::Gru).with_bidirectional(true)),
+    ];
+    for (name, weights_of) in cases {
+        let dir = scratch(&format!("model_files/other_{name}"));
+        small(CellType::Gru).init(&device).save(&dir).unwrap();
+        let other = scratch(&format!("model_files/other_{name}_source"));
+        weights_of.init(&device).save(&other).unwrap();
+        std::fs::copy(other.join("model.bpk"), dir.join("model.bpk")).unwrap();
+        let err = load_err(&dir);
+        let message = err.to_string();
+        let (what, expected, found) = mismatch(err, &dir.join("model.bpk"));
+        assert!(
+            what == "tensors" || what.starts_with("shape of tensor"),
+            "{name}: {message}"
+        );
+        assert_ne!(expected, found, "{name}: {message}");
+    }
+}
+
+// ---- wgpu ----
+
+/// A model saved on the GPU loads on every CPU backend and back.
+#[cfg(feature = "wgpu")]
+#[test]
+fn a_model_saved_on_wgpu_loads_on_the_cpu_and_back() {
+    let gpu = recurrent::device::from_name("wgpu").unwrap_or_else(|e| panic!("{e}"));
+    let config = small(CellType::Lstm)
+        .with_bidirectional(true)
+        .with_num_layers(2)
+        .with_seed(Some(5));
+    let model = config.init(&gpu);
+    let dir = scratch("model_files/wgpu");
+    model.save(&dir).unwrap();
+    let (on_gpu, shape) = predictions(&model, &gpu);
+    for (name, cpu) in cpu_devices() {
+        let loaded = SequenceModel::load(&dir, &cpu).unwrap();
+        assert_eq!(loaded.config(), &config);
+        let (on_cpu, cpu_shape) = predictions(&loaded, &cpu);
+        assert_eq!(cpu_shape, shape);
+        for (a, b) in on_cpu.iter().zip(&on_gpu) {
+            assert!((a - b).abs() < 1e-4, "{name}: {a} vs wgpu {b}");
+        }
+        // Saved on the CPU, loaded on the GPU: the same weights.
+        let back = scratch(&format!("model_files/wgpu_from_{name}"));
+        loaded.save(&back).unwrap();
+        let again = SequenceModel::load(&back, &gpu).unwrap();
+        assert_eq!(predictions(&again, &gpu), (on_gpu.clone(), shape.clone()));
+    }
+}
