@@ -47,7 +47,9 @@ fn config(epochs: usize, dir: Option<&Path>) -> TrainerConfig {
         .with_epochs(epochs)
         .with_batch_size(16)
         .with_progress(ProgressMode::Quiet)
-        .with_checkpoint(dir.map(|dir| CheckpointConfig::new(dir.to_path_buf())))
+        .with_checkpoint(
+            dir.map(|dir| CheckpointConfig::new(dir.to_path_buf()).with_keep_best(false)),
+        )
 }
 
 /// Every number of every epoch but the wall-clock ones.
@@ -175,9 +177,7 @@ fn a_run_stopped_mid_epoch_resumes_where_it_stopped() {
         .fit(model(&device), &train, None)
         .unwrap();
 
-    let mut trainer = Trainer::new(config(3, Some(&dir)).with_checkpoint(Some(
-        CheckpointConfig::new(dir.clone()).with_keep_best(false),
-    )));
+    let mut trainer = Trainer::new(config(3, Some(&dir)));
     let mut probe = Probe::new(model(&device), 13 + 5, usize::MAX); // epoch 2, step 5
     probe.stop = Some(trainer.stop_handle());
     let stopped = trainer.fit(probe, &train, None).unwrap();
@@ -187,16 +187,14 @@ fn a_run_stopped_mid_epoch_resumes_where_it_stopped() {
     );
     assert_eq!(stopped.history.epochs.len(), 1);
 
-    let resumed = Trainer::new(config(3, Some(&dir)).with_checkpoint(Some(
-        CheckpointConfig::new(dir.clone()).with_keep_best(false),
-    )))
-    .resume(
-        &dir,
-        Probe::new(model(&device), usize::MAX, usize::MAX),
-        &train,
-        None,
-    )
-    .unwrap();
+    let resumed = Trainer::new(config(3, Some(&dir)))
+        .resume(
+            &dir,
+            Probe::new(model(&device), usize::MAX, usize::MAX),
+            &train,
+            None,
+        )
+        .unwrap();
     assert_eq!(
         numbers(&resumed.history.epochs),
         numbers(&whole.history.epochs)
@@ -313,11 +311,7 @@ fn damaged_checkpoints_are_refused_with_clear_errors() {
     let device = common::default_cpu();
     let train = data(64, 6);
     let dir = common::scratch("checkpoints/damaged");
-    let config = || {
-        config(2, Some(&dir)).with_checkpoint(Some(
-            CheckpointConfig::new(dir.clone()).with_keep_best(false),
-        ))
-    };
+    let config = || config(2, Some(&dir));
     Trainer::new(config())
         .fit(model(&device), &train, None)
         .unwrap();
@@ -388,11 +382,9 @@ fn a_checkpoint_that_does_not_fit_is_refused() {
     let device = common::default_cpu();
     let train = data(64, 7);
     let dir = common::scratch("checkpoints/mismatch");
-    Trainer::new(config(1, Some(&dir)).with_checkpoint(Some(
-        CheckpointConfig::new(dir.clone()).with_keep_best(false),
-    )))
-    .fit(model(&device), &train, None)
-    .unwrap();
+    Trainer::new(config(1, Some(&dir)))
+        .fit(model(&device), &train, None)
+        .unwrap();
     let resume = |model: SequenceModel, config: TrainerConfig| {
         Trainer::new(config)
             .resume(&dir, model, &train, None)
@@ -436,9 +428,7 @@ fn divergence_keeps_the_last_good_checkpoint() {
     let device = common::default_cpu();
     let train = data(64, 8); // 4 steps an epoch
     let dir = common::scratch("checkpoints/nan");
-    let config = config(5, Some(&dir)).with_checkpoint(Some(
-        CheckpointConfig::new(dir.clone()).with_keep_best(false),
-    ));
+    let config = config(5, Some(&dir));
     // NaN from the 3rd epoch's second step on.
     let probe = Probe::new(model(&device), usize::MAX, 4 * 2 + 1);
     let err = Trainer::new(config.clone())
@@ -526,9 +516,7 @@ fn child_trains_until_killed() {
 }
 
 fn killable_config(dir: &Path) -> TrainerConfig {
-    config(40, Some(dir)).with_checkpoint(Some(
-        CheckpointConfig::new(dir.to_path_buf()).with_keep_best(false),
-    ))
+    config(40, Some(dir))
 }
 
 /// A training process killed (SIGKILL) in the middle of training: its checkpoint loads, and

@@ -423,13 +423,7 @@ impl Trainer {
                             best,
                             &config,
                         );
-                        checkpoint::save(
-                            &checkpoint.dir,
-                            &model.valid(),
-                            optimizer.to_record(),
-                            &state,
-                            false,
-                        )?;
+                        save_checkpoint(&checkpoint.dir, &model, &optimizer, &state, false)?;
                     }
                     stop_reason = StopReason::Interrupted { epoch, step };
                     break 'epochs;
@@ -494,13 +488,7 @@ impl Trainer {
                         best,
                         &config,
                     );
-                    checkpoint::save(
-                        &checkpoint.dir,
-                        &model.valid(),
-                        optimizer.to_record(),
-                        &state,
-                        keep_best,
-                    )?;
+                    save_checkpoint(&checkpoint.dir, &model, &optimizer, &state, keep_best)?;
                 }
             }
             if stop_reason != StopReason::Completed {
@@ -527,6 +515,18 @@ impl Trainer {
             best_epoch,
         })
     }
+}
+
+/// Saves the model (in inference mode), the optimizer's state and `state` as the latest
+/// checkpoint in `dir`, and as the best with `best`.
+fn save_checkpoint<M: Trainable>(
+    dir: &Path,
+    model: &M,
+    optimizer: &ModuleOptimizer,
+    state: &TrainingState,
+    best: bool,
+) -> Result<(), RecurrentError> {
+    checkpoint::save(dir, &model.valid(), optimizer.to_record(), state, best)
 }
 
 /// One optimizer step on a scored batch (or chunk), adding its loss and metric to `sums`; the
