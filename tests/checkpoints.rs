@@ -570,3 +570,35 @@ fn a_killed_run_resumes_from_its_last_checkpoint() {
     let epochs: Vec<usize> = resumed.history.epochs.iter().map(|e| e.epoch).collect();
     assert_eq!(epochs, (1..=40).collect::<Vec<_>>());
 }
+
+/// A save that fails part-way (here the rename into place, refused because a file stands where
+/// the new checkpoint's folder would go) leaves the previous checkpoint as the one to resume.
+#[test]
+fn a_failed_save_leaves_the_previous_checkpoint() {
+    let _serial = serial();
+    let device = common::default_cpu();
+    let train = data(64, 11);
+    let dir = common::scratch("checkpoints/failed-save");
+    Trainer::new(config(1, Some(&dir)))
+        .fit(model(&device), &train, None)
+        .unwrap();
+    let before = std::fs::read(dir.join("checkpoints.json")).unwrap();
+    std::fs::write(dir.join("ckpt-000002"), "in the way").unwrap();
+    let err = Trainer::new(config(2, Some(&dir)))
+        .resume(&dir, model(&device), &train, None)
+        .unwrap_err()
+        .error;
+    assert!(matches!(err, RecurrentError::WriteFailed { .. }), "{err}");
+    assert_eq!(std::fs::read(dir.join("checkpoints.json")).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    std::fs::remove_file(dir.join("ckpt-000002")).unwrap();
+    let resumed = Trainer::new(config(2, Some(&dir)))
+        .resume(&dir, model(&device), &train, None)
+        .unwrap();
+    assert_eq!(resumed.history.epochs.len(), 2);
+}
