@@ -207,11 +207,13 @@ fn an_existing_file_is_replaced_whole() {
     let svg = std::fs::read_to_string(&path).unwrap();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     assert!(!svg.contains('x'.to_string().repeat(100).as_str()));
-    // No temporary file is left next to it.
+    // No temporary file of this plot is left next to it (other tests write theirs into the
+    // same folder at the same time).
     let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".replace.svg") && name.ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     // A refused plot leaves the earlier file as it was.
