@@ -8,9 +8,10 @@ use burn::tensor::{Device, Tensor};
 
 use std::path::Path;
 
-use burn::store::{ApplyError, BurnpackStore, ModuleSnapshot};
+use burn::store::{BurnpackStore, ModuleSnapshot};
 
 use crate::RecurrentError;
+use crate::io::burnpack::{LoadProblem, load_exact};
 use crate::io::{replace_atomically, write_atomically};
 use crate::layers::cell::CellKind;
 use crate::layers::params::UniformInit;
@@ -588,89 +589,28 @@ impl SequenceModel {
         }
         let config_path = dir.join(CONFIG_FILE);
         let config = read_model_config(&config_path)?;
-        let mut model = config.try_init(device)?;
 
         let weights = dir.join(WEIGHTS_FILE);
-        let unreadable = |reason: String| RecurrentError::ModelFileUnreadable {
-            path: weights.clone(),
-            reason,
-        };
-        match std::fs::metadata(&weights) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(RecurrentError::ModelFileNotFound { path: weights });
-            }
-            Err(e) => return Err(unreadable(e.to_string())),
-            Ok(meta) if !meta.is_file() => {
-                let found = if meta.is_dir() {
-                    "a folder"
-                } else {
-                    "no regular file"
-                };
-                return Err(unreadable(format!(
-                    "expected a Burnpack file, found {found}"
-                )));
-            }
-            Ok(_) => {}
+        if std::fs::metadata(&weights).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+            return Err(RecurrentError::ModelFileNotFound { path: weights });
         }
-        // Checked here rather than by the store, so that every problem gets its own error.
-        let mut store = BurnpackStore::from_file(&weights)
-            .auto_extension(false)
-            .validate(false)
-            .allow_partial(true);
-        let result = model
-            .load_from(&mut store)
-            .map_err(|e| unreadable(format!("expected a Burnpack file, found: {e}")))?;
-        let mismatch =
-            |what: String, expected: String, found: String| RecurrentError::ModelFileMismatch {
+        let model = config.try_init(device)?;
+        load_exact(model, &weights, "model.json's model").map_err(|problem| match problem {
+            LoadProblem::Unreadable(reason) => RecurrentError::ModelFileUnreadable {
+                path: weights.clone(),
+                reason,
+            },
+            LoadProblem::Mismatch {
+                what,
+                expected,
+                found,
+            } => RecurrentError::ModelFileMismatch {
                 path: weights.clone(),
                 what,
                 expected,
                 found,
-            };
-        if let Some(error) = result.errors.first() {
-            return Err(match error {
-                ApplyError::ShapeMismatch {
-                    path,
-                    expected,
-                    found,
-                } => mismatch(
-                    format!("shape of tensor {path:?} (model.json's model)"),
-                    format!("{:?}", expected.as_slice()),
-                    format!("{:?}", found.as_slice()),
-                ),
-                ApplyError::DTypeMismatch {
-                    path,
-                    expected,
-                    found,
-                } => mismatch(
-                    format!("element type of tensor {path:?}"),
-                    format!("{expected:?}"),
-                    format!("{found:?}"),
-                ),
-                other => unreadable(other.to_string()),
-            });
-        }
-        if !result.missing.is_empty() || !result.unused.is_empty() {
-            let names = |names: Vec<&str>| {
-                if names.is_empty() {
-                    "none".to_string()
-                } else {
-                    names.join(", ")
-                }
-            };
-            return Err(mismatch(
-                "tensors".to_string(),
-                format!(
-                    "those of model.json's model (missing from the file: {})",
-                    names(result.missing.iter().map(|(p, _)| p.as_str()).collect())
-                ),
-                format!(
-                    "others (not in the model: {})",
-                    names(result.unused.iter().map(String::as_str).collect())
-                ),
-            ));
-        }
-        Ok(model)
+            },
+        })
     }
 
     /// Predictions for `inputs` `[batch, seq, input_size]`: `[batch, output_size]`, or

@@ -308,13 +308,8 @@ fn the_best_checkpoint_is_kept_next_to_the_latest() {
 #[test]
 fn damaged_checkpoints_are_refused_with_clear_errors() {
     let _serial = serial();
-    let device = common::default_cpu();
-    let train = data(64, 6);
-    let dir = common::scratch("checkpoints/damaged");
+    let (device, train, dir) = saved_run("damaged", 6, 2);
     let config = || config(2, Some(&dir));
-    Trainer::new(config())
-        .fit(model(&device), &train, None)
-        .unwrap();
     let resume =
         || Trainer::new(config().with_epochs(3)).resume(&dir, model(&device), &train, None);
     // Trains the third epoch and saves it; later resumes find nothing left to train.
@@ -367,6 +362,18 @@ fn damaged_checkpoints_are_refused_with_clear_errors() {
     );
 }
 
+/// A run of `epochs` epochs on 64 sequences drawn from `seed`, checkpointed into the scratch
+/// folder `checkpoints/<name>`: the device, the data and the folder.
+fn saved_run(name: &str, seed: u64, epochs: usize) -> (Device, SequenceDataset, PathBuf) {
+    let device = common::default_cpu();
+    let train = data(64, seed);
+    let dir = common::scratch(&format!("checkpoints/{name}"));
+    Trainer::new(config(epochs, Some(&dir)))
+        .fit(model(&device), &train, None)
+        .unwrap();
+    (device, train, dir)
+}
+
 fn latest(dir: &Path) -> PathBuf {
     let index: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("checkpoints.json")).unwrap())
@@ -379,12 +386,7 @@ fn latest(dir: &Path) -> PathBuf {
 #[test]
 fn a_checkpoint_that_does_not_fit_is_refused() {
     let _serial = serial();
-    let device = common::default_cpu();
-    let train = data(64, 7);
-    let dir = common::scratch("checkpoints/mismatch");
-    Trainer::new(config(1, Some(&dir)))
-        .fit(model(&device), &train, None)
-        .unwrap();
+    let (device, train, dir) = saved_run("mismatch", 7, 1);
     let resume = |model: SequenceModel, config: TrainerConfig| {
         Trainer::new(config)
             .resume(&dir, model, &train, None)
@@ -394,7 +396,8 @@ fn a_checkpoint_that_does_not_fit_is_refused() {
     for (other, what) in [
         (
             SequenceModelConfig::new(CellType::Lstm, 1, 16, 1).with_num_layers(2),
-            "16",
+            // The first tensor met, 4 * hidden rows: 16 hidden units against the file's 8.
+            "\"recurrent.Lstm.stack.layers.0.forward.weight_ih\" (the model resuming it): expected [64, 1], found [32, 1]",
         ),
         (
             SequenceModelConfig::new(CellType::Lstm, 1, 8, 1),
@@ -576,12 +579,7 @@ fn a_killed_run_resumes_from_its_last_checkpoint() {
 #[test]
 fn a_failed_save_leaves_the_previous_checkpoint() {
     let _serial = serial();
-    let device = common::default_cpu();
-    let train = data(64, 11);
-    let dir = common::scratch("checkpoints/failed-save");
-    Trainer::new(config(1, Some(&dir)))
-        .fit(model(&device), &train, None)
-        .unwrap();
+    let (device, train, dir) = saved_run("failed-save", 11, 1);
     let before = std::fs::read(dir.join("checkpoints.json")).unwrap();
     std::fs::write(dir.join("ckpt-000002"), "in the way").unwrap();
     let err = Trainer::new(config(2, Some(&dir)))

@@ -1,9 +1,11 @@
-//! Reading and writing files: PyTorch weights, and the atomic write every save goes through.
+//! Reading and writing files: PyTorch weights, exact Burnpack loads, and the atomic write every
+//! save goes through.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+pub(crate) mod burnpack;
 pub(crate) mod pytorch;
 
 /// Writes `bytes` to `path` through a synced temporary file and a rename.

@@ -23,9 +23,10 @@ use burn::optim::OptimizerRecord;
 use burn::store::{BurnpackStore, ModuleSnapshot};
 use serde::{Deserialize, Serialize};
 
-use super::config::TrainerConfig;
+use super::config::{LrSchedule, TrainerConfig};
 use super::history::History;
 use crate::RecurrentError;
+use crate::io::burnpack::{LoadProblem, load_exact};
 use crate::io::write_atomically;
 
 /// Where and when [`Trainer::fit`](crate::train::Trainer::fit) saves checkpoints.
@@ -311,74 +312,35 @@ pub(crate) fn load<M: Module>(
 }
 
 /// `model` with the parameters of `checkpoint/model.bpk`, which must fit it exactly.
-fn load_model<M: Module>(checkpoint: &Path, mut model: M) -> Result<M, RecurrentError> {
+fn load_model<M: Module>(checkpoint: &Path, model: M) -> Result<M, RecurrentError> {
     let path = checkpoint.join("model.bpk");
-    if !path.is_file() {
-        return Err(unreadable(
-            &path,
-            "expected the model's parameters, found no file",
-        ));
-    }
-    let mismatch =
-        |what: &str, expected: String, found: String| RecurrentError::CheckpointMismatch {
-            path: path.clone(),
-            what: what.into(),
+    load_exact(model, &path, "the model resuming it").map_err(|problem| match problem {
+        LoadProblem::Unreadable(reason) => unreadable(&path, reason),
+        LoadProblem::Mismatch {
+            what,
             expected,
             found,
-        };
-    let mut store = BurnpackStore::from_file(&path).allow_partial(true);
-    let applied = model.load_from(&mut store).map_err(|e| {
-        let reason = e.to_string();
-        if reason.to_lowercase().contains("mismatch") {
-            mismatch(
-                "the model's parameters",
-                "the model's shapes".into(),
-                reason,
-            )
-        } else {
-            unreadable(&path, reason)
-        }
-    })?;
-    if let Some(error) = applied.errors.first() {
-        return Err(mismatch(
-            "a parameter",
-            "the model's shapes and types".into(),
-            error.to_string(),
-        ));
-    }
-    if let Some((missing, _)) = applied.missing.first() {
-        return Err(mismatch(
-            "the model's parameters",
-            format!(
-                "a tensor {missing:?} (and {} more missing)",
-                applied.missing.len() - 1
-            ),
-            "none in the checkpoint (another architecture?)".into(),
-        ));
-    }
-    if let Some(unused) = applied.unused.first() {
-        return Err(mismatch(
-            "the model's parameters",
-            "only tensors this model has".into(),
-            format!(
-                "{unused:?} (and {} more) that it does not have (another architecture?)",
-                applied.unused.len() - 1
-            ),
-        ));
-    }
-    Ok(model)
+        } => RecurrentError::CheckpointMismatch {
+            path: path.clone(),
+            what,
+            expected,
+            found,
+        },
+    })
 }
 
 /// The options that decide what a resumed run computes must be those of the run that saved
-/// the checkpoint; the number of epochs may grow, and progress, checkpointing and early
-/// stopping may change.
+/// the checkpoint; the number of epochs may grow (with a constant learning rate), and
+/// progress, checkpointing and early stopping may change.
 fn check_config(
     checkpoint: &Path,
     config: &TrainerConfig,
     saved: &serde_json::Value,
 ) -> Result<(), RecurrentError> {
     let current = serde_json::to_value(config).expect("a trainer config always serialises");
-    for key in [
+    // A learning-rate schedule spans all epochs: a run of another length has another schedule.
+    let spans_epochs = config.lr_schedule != LrSchedule::Constant;
+    let keys = [
         "objective",
         "batch_size",
         "learning_rate",
@@ -390,14 +352,20 @@ fn check_config(
         "shuffle",
         "tbptt",
         "monitor",
-    ] {
+    ];
+    for key in keys.into_iter().chain(spans_epochs.then_some("epochs")) {
         let (expected, found) = (current.get(key), saved.get(key));
         if expected != found {
             let show =
                 |v: Option<&serde_json::Value>| v.map_or("nothing".into(), |v| v.to_string());
+            let why = if key == "epochs" {
+                " (a learning-rate schedule spans them)"
+            } else {
+                ""
+            };
             return Err(RecurrentError::CheckpointMismatch {
                 path: checkpoint.to_path_buf(),
-                what: format!("the trainer option {key}"),
+                what: format!("the trainer option {key}{why}"),
                 expected: show(expected),
                 found: show(found),
             });

@@ -14,7 +14,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{self, Best, EpochProgress, TrainingState};
-use super::config::{LrSchedule, Objective, TrainerConfig};
+use super::config::{Objective, TrainerConfig};
 use super::confusion::ConfusionMatrix;
 use super::history::{EpochRecord, History};
 use super::objective::{BatchScore, score};
@@ -230,20 +230,6 @@ impl Trainer {
     ) -> Result<Fitted<M>, FitError<M>> {
         self.check(&model, train, valid)?;
         let loaded = checkpoint::load(dir.as_ref(), model, &self.config)?;
-        if self.config.lr_schedule != LrSchedule::Constant {
-            // The schedule spans all epochs: a run of another length has another schedule.
-            let saved = loaded.state.config.get("epochs").cloned();
-            let current = serde_json::to_value(self.config.epochs).ok();
-            if saved != current {
-                return Err(RecurrentError::CheckpointMismatch {
-                    path: dir.as_ref().to_path_buf(),
-                    what: "the trainer option epochs (a learning-rate schedule spans them)".into(),
-                    expected: self.config.epochs.to_string(),
-                    found: saved.map_or("nothing".into(), |v| v.to_string()),
-                }
-                .into());
-            }
-        }
         let start = Start {
             model: loaded.model,
             epoch: loaded.state.epoch,

@@ -1,0 +1,101 @@
+//! Loading a Burnpack file into a module that it must fit exactly: the one check behind
+//! `SequenceModel::load` and `Trainer::resume`.
+
+use std::path::Path;
+
+use burn::module::Module;
+use burn::store::{ApplyError, BurnpackStore, ModuleSnapshot};
+
+/// Why a Burnpack file did not load; each caller turns it into its own error variant.
+#[derive(Debug)]
+pub(crate) enum LoadProblem {
+    /// Not a file, truncated, corrupt or not Burnpack: what the store said.
+    Unreadable(String),
+    /// A valid file of another model: what differs, what the module expected, what was found.
+    Mismatch {
+        what: String,
+        expected: String,
+        found: String,
+    },
+}
+
+/// `model` with the tensors of the Burnpack file at `path`, which must have exactly the
+/// module's tensors with the same shapes and element types; `whose` names the module in
+/// messages (for example "model.json's model").
+pub(crate) fn load_exact<M: Module>(
+    mut model: M,
+    path: &Path,
+    whose: &str,
+) -> Result<M, LoadProblem> {
+    match std::fs::metadata(path) {
+        Err(e) => return Err(LoadProblem::Unreadable(e.to_string())),
+        Ok(meta) if !meta.is_file() => {
+            let found = if meta.is_dir() {
+                "a folder"
+            } else {
+                "no regular file"
+            };
+            return Err(LoadProblem::Unreadable(format!(
+                "expected a Burnpack file, found {found}"
+            )));
+        }
+        Ok(_) => {}
+    }
+    // Checked here rather than by the store, so that every problem gets its own message.
+    let mut store = BurnpackStore::from_file(path)
+        .auto_extension(false)
+        .validate(false)
+        .allow_partial(true);
+    let result = model
+        .load_from(&mut store)
+        .map_err(|e| LoadProblem::Unreadable(format!("expected a Burnpack file, found: {e}")))?;
+    let mismatch = |what: String, expected: String, found: String| LoadProblem::Mismatch {
+        what,
+        expected,
+        found,
+    };
+    if let Some(error) = result.errors.first() {
+        return Err(match error {
+            ApplyError::ShapeMismatch {
+                path,
+                expected,
+                found,
+            } => mismatch(
+                format!("shape of tensor {path:?} ({whose})"),
+                format!("{:?}", expected.as_slice()),
+                format!("{:?}", found.as_slice()),
+            ),
+            ApplyError::DTypeMismatch {
+                path,
+                expected,
+                found,
+            } => mismatch(
+                format!("element type of tensor {path:?}"),
+                format!("{expected:?}"),
+                format!("{found:?}"),
+            ),
+            other => LoadProblem::Unreadable(other.to_string()),
+        });
+    }
+    if !result.missing.is_empty() || !result.unused.is_empty() {
+        let names = |names: Vec<&str>| {
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        };
+        return Err(mismatch(
+            "tensors".to_string(),
+            format!(
+                "those of {whose} (missing from the file: {})",
+                names(result.missing.iter().map(|(p, _)| p.as_str()).collect())
+            ),
+            format!(
+                "others (not in the model: {})",
+                names(result.unused.iter().map(String::as_str).collect())
+            ),
+        ));
+    }
+    Ok(model)
+}
