@@ -4,7 +4,7 @@
 Usage:
     python3 scripts/pytorch_reference.py generate [OUT_DIR]   # default tests/fixtures/pytorch
     python3 scripts/pytorch_reference.py generate-packed [OUT_DIR]   # default tests/fixtures/pytorch_packed
-    python3 scripts/pytorch_reference.py check-export DIR     # files written by `cargo run --example export_pytorch`
+    python3 scripts/pytorch_reference.py check-export DIR     # files written by `cargo run --example 09_export_pytorch`
 
 `generate` writes one folder per case with
     weights.pt            the layer's state_dict, saved by torch.save (PyTorch's own names)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch reference accuracies on UCR/UEA time-series classification problems.
 
-Trains, in PyTorch, the same model that the Rust example `examples/ucr.rs` trains, on datasets in
+Trains, in PyTorch, the same model that the Rust example `examples/07_ucr.rs` trains, on datasets in
 the sktime/aeon `.ts` text format, so the docs can quote PyTorch's test accuracy next to ours.
 
 Usage:
@@ -24,7 +24,7 @@ no missing values) and, for each dataset and seed:
                   torch.Generator, E epochs; no scheduler, no early stopping
     evaluation    test accuracy after the last epoch only
 
-The defaults mirror `examples/ucr.rs`: LSTM with 64 hidden units, the last-and-mean readout, Adam
+The defaults mirror `examples/07_ucr.rs`: LSTM with 64 hidden units, the last-and-mean readout, Adam
 with lr 0.01, gradient norm clipped to 1, batch 16, 100 epochs, standardised on the training set.
 The issue's plainer recipe is `--readout last --clip 0 --epochs 60`. PyTorch runs on
 the CPU with one thread (torch.set_num_threads(1)). Class labels map to indices in the order of the

@@ -19,7 +19,7 @@ fn as_array<const D: usize>(t: Tensor<D>) -> Array {
     Array { values, shape }
 }
 
-/// A user's own model around one of our layers, the way the seed example builds it.
+/// A user's own model around one of our layers, the way the 01_seed example builds it.
 #[derive(Module, Debug)]
 struct Classifier {
     rnn: Lstm,

@@ -11,7 +11,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use common::{cpu_devices, scratch};
 use recurrent::data::SumSignConfig;
 use recurrent::model::{CellType, ModelOutput, Readout, SequenceModel, SequenceModelConfig};
-use recurrent::train::{Objective, ProgressMode, Trainer, TrainerConfig};
+use recurrent::train::{Fitted, Objective, ProgressMode, Trainer, TrainerConfig};
 use recurrent::{Nonlinearity, RecurrentError};
 
 const INPUT: usize = 3;
@@ -152,12 +152,22 @@ fn a_trained_model_reloads_with_the_same_predictions() {
     // Training changed the weights, so the file holds the trained ones.
     assert_ne!(values(untrained.forward(batch())), trained);
 
-    // And the loaded model evaluates exactly as the trained one did.
-    let mut reloaded = fitted.clone();
-    reloaded.model = loaded;
+    // And the loaded model, wrapped for prediction, scores and predicts exactly as the trained
+    // one did.
+    let reloaded = Fitted::from_model(loaded, Objective::BinaryClassification);
+    assert!(reloaded.history.epochs.is_empty());
     assert_eq!(
         reloaded.evaluate(&test).unwrap(),
         fitted.evaluate(&test).unwrap()
+    );
+    assert_eq!(
+        reloaded.predict_classes(&test).unwrap(),
+        fitted.predict_classes(&test).unwrap()
+    );
+    let sequence: Vec<Vec<f32>> = test.sequence(0).iter().map(|&v| vec![v]).collect();
+    assert_eq!(
+        reloaded.predict_proba_one(&sequence).unwrap(),
+        fitted.predict_proba_one(&sequence).unwrap()
     );
 }
 

@@ -20,7 +20,7 @@ fn ucr(name: &str) -> std::path::PathBuf {
         .join(name)
 }
 
-/// `examples/ucr.rs`'s defaults: LSTM(64), last-and-mean readout, Adam 0.01, gradient norm
+/// `examples/07_ucr.rs`'s defaults: LSTM(64), last-and-mean readout, Adam 0.01, gradient norm
 /// clipped to 1, batch 16, 100 epochs, standardised with the training set's statistics.
 fn train_like_the_example(dataset: &str, seed: u64) -> (f64, ConfusionMatrix) {
     let train = read_ts(ucr(&format!("{dataset}_TRAIN.ts"))).unwrap();

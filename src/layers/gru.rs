@@ -55,6 +55,38 @@ layer_config!(
 /// let diff: f32 = (streamed.unwrap().hidden - state.hidden).abs().max().into_scalar();
 /// assert!(diff < 1e-6);
 /// ```
+///
+/// The equations with real numbers: one unit, two steps, the layer's own weights (rows in
+/// PyTorch's gate order r, z, n).
+///
+/// ```
+/// use burn::tensor::{Device, Tensor, TensorData};
+/// use recurrent::GruConfig;
+///
+/// let device = Device::flex();
+/// let gru = GruConfig::new(1, 1).with_seed(Some(2)).init(&device);
+/// let w = &gru.weights()[0].forward;
+/// let values = |t: Tensor<2>| t.into_data().to_vec::<f32>().unwrap();
+/// let (w_ih, w_hh) = (values(w.weight_ih.val()), values(w.weight_hh.val()));
+/// let b_ih = w.bias_ih.as_ref().unwrap().val().into_data().to_vec::<f32>().unwrap();
+/// let b_hh = w.bias_hh.as_ref().unwrap().val().into_data().to_vec::<f32>().unwrap();
+/// let sigmoid = |v: f32| 1.0 / (1.0 + (-v).exp());
+///
+/// let mut h = 0.0f32;
+/// let mut expected = Vec::new();
+/// for x in [0.5f32, -1.0] {
+///     let r = sigmoid(w_ih[0] * x + b_ih[0] + w_hh[0] * h + b_hh[0]);
+///     let z = sigmoid(w_ih[1] * x + b_ih[1] + w_hh[1] * h + b_hh[1]);
+///     let n = (w_ih[2] * x + b_ih[2] + r * (w_hh[2] * h + b_hh[2])).tanh();
+///     h = (1.0 - z) * n + z * h;
+///     expected.push(h);
+/// }
+/// let input = Tensor::<3>::from_data(TensorData::new(vec![0.5f32, -1.0], [1, 2, 1]), &device);
+/// let (output, _) = gru.forward(input, None);
+/// let output = output.into_data().to_vec::<f32>().unwrap();
+/// assert!((output[0] - expected[0]).abs() < 1e-6);
+/// assert!((output[1] - expected[1]).abs() < 1e-6);
+/// ```
 #[derive(Module, Debug)]
 pub struct Gru {
     stack: RecurrentStack,

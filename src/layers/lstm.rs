@@ -59,6 +59,40 @@ layer_config!(
 /// let max: f32 = output.abs().max().into_scalar();
 /// assert!(max < 1.0);
 /// ```
+///
+/// The equations with real numbers: one unit, two steps, the layer's own weights (rows in
+/// PyTorch's gate order i, f, g, o).
+///
+/// ```
+/// use burn::tensor::{Device, Tensor, TensorData};
+/// use recurrent::LstmConfig;
+///
+/// let device = Device::flex();
+/// let lstm = LstmConfig::new(1, 1).with_seed(Some(2)).init(&device);
+/// let w = &lstm.weights()[0].forward;
+/// let values = |t: Tensor<2>| t.into_data().to_vec::<f32>().unwrap();
+/// let (w_ih, w_hh) = (values(w.weight_ih.val()), values(w.weight_hh.val()));
+/// let b_ih = w.bias_ih.as_ref().unwrap().val().into_data().to_vec::<f32>().unwrap();
+/// let b_hh = w.bias_hh.as_ref().unwrap().val().into_data().to_vec::<f32>().unwrap();
+/// let sigmoid = |v: f32| 1.0 / (1.0 + (-v).exp());
+///
+/// let (mut h, mut c) = (0.0f32, 0.0f32);
+/// let mut expected = Vec::new();
+/// for x in [0.5f32, -1.0] {
+///     let gate = |k: usize| w_ih[k] * x + b_ih[k] + w_hh[k] * h + b_hh[k];
+///     let (i, f, g, o) = (sigmoid(gate(0)), sigmoid(gate(1)), gate(2).tanh(), sigmoid(gate(3)));
+///     c = f * c + i * g;
+///     h = o * c.tanh();
+///     expected.push(h);
+/// }
+/// let input = Tensor::<3>::from_data(TensorData::new(vec![0.5f32, -1.0], [1, 2, 1]), &device);
+/// let (output, state) = lstm.forward(input, None);
+/// let output = output.into_data().to_vec::<f32>().unwrap();
+/// assert!((output[0] - expected[0]).abs() < 1e-6);
+/// assert!((output[1] - expected[1]).abs() < 1e-6);
+/// let c_n: f32 = state.cell.into_scalar();
+/// assert!((c_n - c).abs() < 1e-6);
+/// ```
 #[derive(Module, Debug)]
 pub struct Lstm {
     stack: RecurrentStack,

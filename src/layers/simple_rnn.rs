@@ -55,6 +55,28 @@ layer_config!(
 /// let min: f32 = output.min().into_scalar();
 /// assert!(min >= 0.0);
 /// ```
+///
+/// The equation with real numbers: one unit, two steps, the layer's own weights.
+///
+/// ```
+/// use burn::tensor::{Device, Tensor, TensorData};
+/// use recurrent::SimpleRnnConfig;
+///
+/// let device = Device::flex();
+/// let rnn = SimpleRnnConfig::new(1, 1).with_seed(Some(2)).init(&device);
+/// let w = &rnn.weights()[0].forward;
+/// let (w_ih, w_hh): (f32, f32) = (w.weight_ih.val().into_scalar(), w.weight_hh.val().into_scalar());
+/// let b_ih: f32 = w.bias_ih.as_ref().unwrap().val().into_scalar();
+/// let b_hh: f32 = w.bias_hh.as_ref().unwrap().val().into_scalar();
+///
+/// let input = Tensor::<3>::from_data(TensorData::new(vec![0.5f32, -1.0], [1, 2, 1]), &device);
+/// let (output, _) = rnn.forward(input, None);
+/// let output = output.into_data().to_vec::<f32>().unwrap();
+/// let h1 = (w_ih * 0.5 + b_ih + b_hh).tanh(); // h_0 = 0
+/// let h2 = (w_ih * -1.0 + b_ih + w_hh * h1 + b_hh).tanh();
+/// assert!((output[0] - h1).abs() < 1e-6);
+/// assert!((output[1] - h2).abs() < 1e-6);
+/// ```
 #[derive(Module, Debug)]
 pub struct SimpleRnn {
     stack: RecurrentStack,

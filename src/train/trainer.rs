@@ -831,6 +831,34 @@ fn evaluate_checked<M: Trainable>(
 }
 
 impl<M: Trainable> Fitted<M> {
+    /// Wraps a model trained earlier, for example one read back with
+    /// [`SequenceModel::load`](crate::model::SequenceModel::load), so that it predicts and
+    /// scores like the result of [`Trainer::fit`]: the history is empty and `stop_reason` is
+    /// `Completed`. `objective` says how to read its outputs (a sigmoid, a softmax or values).
+    ///
+    /// ```
+    /// use burn::tensor::Device;
+    /// use recurrent::model::{CellType, SequenceModelConfig};
+    /// use recurrent::train::{Fitted, Objective};
+    ///
+    /// let model = SequenceModelConfig::new(CellType::Gru, 2, 8, 3).with_seed(Some(1)).init(&Device::flex());
+    /// let fitted = Fitted::from_model(model, Objective::MultiClass);
+    /// let probabilities = fitted.predict_proba_one(&[vec![0.5, -1.0], vec![2.0, 0.0]])?;
+    /// assert_eq!(probabilities.len(), 3);
+    /// assert!((probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+    /// assert!(fitted.history.epochs.is_empty());
+    /// # Ok::<(), recurrent::RecurrentError>(())
+    /// ```
+    pub fn from_model(model: M, objective: Objective) -> Self {
+        Self {
+            model,
+            history: History::new(objective.metric_name()),
+            objective,
+            stop_reason: StopReason::Completed,
+            best_epoch: None,
+        }
+    }
+
     /// Scores the model on `data` (see [`evaluate`]).
     ///
     /// # Errors

@@ -1,7 +1,7 @@
 //! Saves layers with `save_pytorch` so PyTorch can load them, with inputs and Rust's outputs.
 //!
 //! ```text
-//! cargo run --example export_pytorch -- target/export
+//! cargo run --example 09_export_pytorch -- target/export
 //! python3 scripts/pytorch_reference.py check-export target/export
 //! ```
 //!
@@ -9,6 +9,8 @@
 //! names), `<name>.data.safetensors` (an input and the output this crate computed) and
 //! `layers.json` (each layer's options). The second loads each file into a fresh `nn.RNN`,
 //! `nn.LSTM` or `nn.GRU` with `load_state_dict(strict=True)` and compares the outputs.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 
@@ -99,21 +101,18 @@ fn export(spec: &Spec, dir: &Path, device: &Device) -> Result<String, Box<dyn st
 }
 
 fn main() {
-    // Errors print with their message (Display), not as a Debug dump.
-    if let Err(e) = run() {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+    common::main(run)
 }
 
-fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| "target/export".into()),
-    );
+fn run() -> common::Outcome {
+    let flags = common::Flags::parse_with_files(&["backend"], &[])?;
+    let dir = match flags.positional.as_slice() {
+        [] => PathBuf::from("target/export"),
+        [dir] => PathBuf::from(dir),
+        more => return Err(format!("one output folder expected, found {more:?}").into()),
+    };
+    let device = flags.device()?;
     std::fs::create_dir_all(&dir)?;
-    let device = recurrent::device::from_name(recurrent::device::available()[0])?;
     let specs = [
         Spec {
             name: "rnn_tanh_bi",

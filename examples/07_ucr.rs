@@ -1,9 +1,9 @@
 //! Time-series classification on real data: a UCR/UEA dataset in the `.ts` format.
 //!
 //! ```text
-//! cargo run --example ucr -- tests/data/ucr/ItalyPowerDemand_TRAIN.ts tests/data/ucr/ItalyPowerDemand_TEST.ts
-//! cargo run --example ucr -- tests/data/ucr/BasicMotions_TRAIN.ts tests/data/ucr/BasicMotions_TEST.ts
-//! cargo run --example ucr -- TRAIN.ts TEST.ts --cell gru --hidden 32 --epochs 100 --seed 3 --save out/
+//! cargo run --example 07_ucr -- tests/data/ucr/ItalyPowerDemand_TRAIN.ts tests/data/ucr/ItalyPowerDemand_TEST.ts
+//! cargo run --example 07_ucr -- tests/data/ucr/BasicMotions_TRAIN.ts tests/data/ucr/BasicMotions_TEST.ts
+//! cargo run --example 07_ucr -- TRAIN.ts TEST.ts --cell gru --hidden 32 --epochs 100 --seed 3 --save out/
 //! ```
 //!
 //! It reads both files (univariate or multivariate, equal or unequal lengths), standardises
@@ -36,143 +36,71 @@ use recurrent::train::{
     CheckpointConfig, LrSchedule, Objective, ProgressMode, StopReason, Trainer, TrainerConfig,
 };
 
-struct Args {
-    train: PathBuf,
-    test: PathBuf,
-    cell: CellType,
-    hidden: usize,
-    layers: usize,
-    bidirectional: bool,
-    epochs: usize,
-    batch: usize,
-    learning_rate: f64,
-    seed: u64,
-    backend: String,
-    checkpoint: Option<PathBuf>,
-    resume: bool,
-    plot: Option<PathBuf>,
-    readout: Readout,
-    clip: Option<f64>,
-    cosine: bool,
-    save: Option<PathBuf>,
-}
+mod common;
 
-const USAGE: &str = "usage: ucr TRAIN.ts TEST.ts [--cell lstm|gru|rnn] [--hidden 64] [--layers 1] [--bidirectional] [--readout last-and-mean] [--epochs 100] [--batch 16] [--lr 0.01] [--clip 1] [--cosine] [--seed 1] [--backend flex] [--save DIR] [--plot PATH.svg] [--checkpoint DIR [--resume]]";
+const USAGE: &str = "usage: 07_ucr TRAIN.ts TEST.ts [--cell lstm|gru|rnn] [--hidden 64] [--layers 1] [--bidirectional] [--readout last-and-mean] [--epochs 100] [--batch 16] [--lr 0.01] [--clip 1] [--cosine] [--seed 1] [--backend flex] [--save DIR] [--plot PATH.svg] [--checkpoint DIR [--resume]]";
 
-fn parse<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String>
-where
-    T::Err: std::fmt::Display,
-{
-    value.parse().map_err(|e| format!("{flag} {value:?}: {e}"))
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut files = Vec::new();
-    let mut args = Args {
-        train: PathBuf::new(),
-        test: PathBuf::new(),
-        cell: CellType::Lstm,
-        hidden: 64,
-        layers: 1,
-        bidirectional: false,
-        epochs: 100,
-        batch: 16,
-        learning_rate: 0.01,
-        seed: 1,
-        backend: recurrent::device::available()[0].to_string(),
-        checkpoint: None,
-        resume: false,
-        plot: None,
-        readout: Readout::LastAndMean,
-        clip: Some(1.0),
-        cosine: false,
-        save: None,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        if !arg.starts_with("--") {
-            files.push(PathBuf::from(arg));
-            continue;
-        }
-        if arg == "--bidirectional" {
-            args.bidirectional = true;
-            continue;
-        }
-        if arg == "--cosine" {
-            args.cosine = true;
-            continue;
-        }
-        if arg == "--resume" {
-            args.resume = true;
-            continue;
-        }
-        let value = it.next().ok_or(format!("{arg} needs a value\n{USAGE}"))?;
-        match arg.as_str() {
-            "--cell" => {
-                args.cell = value
-                    .parse()
-                    .map_err(|e: recurrent::RecurrentError| format!("--cell: {e}"))?
-            }
-            "--hidden" => args.hidden = parse(&arg, &value)?,
-            "--layers" => args.layers = parse(&arg, &value)?,
-            "--epochs" => args.epochs = parse(&arg, &value)?,
-            "--batch" => args.batch = parse(&arg, &value)?,
-            "--lr" => args.learning_rate = parse(&arg, &value)?,
-            "--seed" => args.seed = parse(&arg, &value)?,
-            "--backend" => args.backend = value,
-            "--save" => args.save = Some(PathBuf::from(value)),
-            "--checkpoint" => args.checkpoint = Some(PathBuf::from(value)),
-            "--plot" => args.plot = Some(PathBuf::from(value)),
-            "--clip" => {
-                let norm: f64 = parse(&arg, &value)?;
-                args.clip = (norm != 0.0).then_some(norm);
-            }
-            "--readout" => {
-                args.readout = match value.as_str() {
-                    "last" => Readout::Last,
-                    "mean" => Readout::Mean,
-                    "last-and-mean" => Readout::LastAndMean,
-                    other => {
-                        return Err(format!(
-                            "--readout: expected last, mean or last-and-mean, found {other:?}"
-                        ));
-                    }
-                }
-            }
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
-        }
-    }
-    match <[PathBuf; 2]>::try_from(files) {
-        Ok([train, test]) => {
-            args.train = train;
-            args.test = test;
-            Ok(args)
-        }
-        Err(files) => Err(format!(
-            "expected two files, TRAIN.ts and TEST.ts, found {}\n{USAGE}",
-            files.len()
+/// `--readout`'s value.
+fn parse_readout(value: &str) -> Result<Readout, String> {
+    match value {
+        "last" => Ok(Readout::Last),
+        "mean" => Ok(Readout::Mean),
+        "last-and-mean" => Ok(Readout::LastAndMean),
+        other => Err(format!(
+            "--readout: expected last, mean or last-and-mean, found {other:?}"
         )),
     }
 }
 
 fn main() {
-    if let Err(e) = run() {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+    common::main(run)
 }
 
-fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let args = parse_args()?;
-    let device = recurrent::device::from_name(&args.backend)?;
-    let train = read_ts(&args.train)?;
-    let test = read_ts(&args.test)?;
-    if train.class_names().is_empty() {
+fn run() -> common::Outcome {
+    let flags = common::Flags::parse_with_files(
+        &[
+            "cell",
+            "hidden",
+            "layers",
+            "readout",
+            "epochs",
+            "batch",
+            "lr",
+            "clip",
+            "seed",
+            "backend",
+            "save",
+            "plot",
+            "checkpoint",
+        ],
+        &["bidirectional", "cosine", "resume"],
+    )
+    .map_err(|e| format!("{e}\n{USAGE}"))?;
+    let [train_path, test_path] = flags.positional.as_slice() else {
         return Err(format!(
-            "{:?} has no class labels: this example classifies",
-            args.train
+            "expected two files, TRAIN.ts and TEST.ts, found {}\n{USAGE}",
+            flags.positional.len()
         )
         .into());
+    };
+    let cell: CellType = flags.value("cell", CellType::Lstm)?;
+    let hidden: usize = flags.value("hidden", 64)?;
+    let layers: usize = flags.value("layers", 1)?;
+    let readout = parse_readout(&flags.value("readout", "last-and-mean".to_string())?)?;
+    let epochs: usize = flags.value("epochs", 100)?;
+    let batch: usize = flags.value("batch", 16)?;
+    let learning_rate: f64 = flags.value("lr", 0.01)?;
+    let clip: f64 = flags.value("clip", 1.0)?; // 0: no clipping
+    let seed: u64 = flags.value("seed", 1)?;
+    let save: Option<PathBuf> = flags.optional("save")?;
+    let checkpoint: Option<PathBuf> = flags.optional("checkpoint")?;
+    let plot = flags.plot()?;
+    let resume = flags.switch("resume");
+    let device = flags.device()?;
+    let train = read_ts(train_path)?;
+    let test = read_ts(test_path)?;
+    if train.class_names().is_empty() {
+        return Err(format!("{train_path:?} has no class labels: this example classifies").into());
     }
     if test.class_names() != train.class_names() {
         return Err(format!(
@@ -209,35 +137,29 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let train_data = normalizer.transform(&train.dataset)?;
     let test_data = normalizer.transform(&test.dataset)?;
 
-    let model = SequenceModelConfig::new(
-        args.cell,
-        train_data.num_features(),
-        args.hidden,
-        classes.len(),
-    )
-    .with_num_layers(args.layers)
-    .with_bidirectional(args.bidirectional)
-    .with_seed(Some(args.seed))
-    .with_readout(args.readout)
-    .try_init(&device)?;
+    let model = SequenceModelConfig::new(cell, train_data.num_features(), hidden, classes.len())
+        .with_num_layers(layers)
+        .with_bidirectional(flags.switch("bidirectional"))
+        .with_seed(Some(seed))
+        .with_readout(readout)
+        .try_init(&device)?;
     let config = TrainerConfig::new(Objective::MultiClass)
-        .with_epochs(args.epochs)
-        .with_batch_size(args.batch)
-        .with_learning_rate(args.learning_rate)
-        .with_seed(args.seed)
-        .with_grad_clip_norm(args.clip)
-        .with_lr_schedule(if args.cosine {
+        .with_epochs(epochs)
+        .with_batch_size(batch)
+        .with_learning_rate(learning_rate)
+        .with_seed(seed)
+        .with_grad_clip_norm((clip != 0.0).then_some(clip))
+        .with_lr_schedule(if flags.switch("cosine") {
             LrSchedule::Cosine { min_lr: 0.0 }
         } else {
             LrSchedule::Constant
         })
         .with_progress(ProgressMode::BarOnly);
-    let config = config.with_checkpoint(args.checkpoint.as_ref().map(|dir| {
+    let config = config.with_checkpoint(checkpoint.as_ref().map(|dir| {
         CheckpointConfig::new(dir.clone())
             .with_every(10)
             .with_keep_best(false)
     }));
-    let epochs = args.epochs;
     let mut trainer = Trainer::new(config).with_callback(move |r| {
         if r.epoch % 10 == 0 || r.epoch == epochs {
             println!(
@@ -250,7 +172,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     // the report with the model trained so far.
     let stop = trainer.stop_handle();
     ctrlc::set_handler(move || stop.stop())?;
-    let fitted = match (&args.checkpoint, args.resume) {
+    let fitted = match (&checkpoint, resume) {
         (Some(dir), true) => trainer.resume(dir, model, &train_data, None)?,
         (None, true) => return Err("--resume needs --checkpoint DIR".into()),
         (_, false) => trainer.fit(model, &train_data, None)?,
@@ -260,7 +182,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             "
 interrupted at epoch {epoch}, step {step}"
         );
-        if args.checkpoint.is_some() {
+        if checkpoint.is_some() {
             println!("continue with the same arguments and --resume");
         }
     }
@@ -274,15 +196,15 @@ interrupted at epoch {epoch}, step {step}"
         matrix.accuracy(),
         matrix.correct(),
         matrix.total(),
-        args.backend
+        flags.backend()
     );
     print!("{matrix}");
 
-    if let Some(path) = &args.plot {
+    if let Some(path) = &plot {
         fitted.history.plot(path)?;
         println!("\nwrote the loss and accuracy curves to {path:?}");
     }
-    if let Some(dir) = &args.save {
+    if let Some(dir) = &save {
         // The model with its config (SequenceModel::load needs nothing else), the normaliser
         // its inputs need, and the history.
         fitted.model.save(dir)?;

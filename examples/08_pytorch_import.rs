@@ -1,9 +1,9 @@
 //! Loads an `nn.LSTM` saved by PyTorch and checks that it gives PyTorch's numbers.
 //!
 //! ```text
-//! cargo run --example pytorch_import                     # the committed fixture, flex backend
-//! cargo run --example pytorch_import -- --backend ndarray --features ndarray
-//! cargo run --example pytorch_import -- --weights my_lstm.pt --data my_data.safetensors
+//! cargo run --example 08_pytorch_import                     # the committed fixture, flex backend
+//! cargo run --features ndarray --example 08_pytorch_import -- --backend ndarray
+//! cargo run --example 08_pytorch_import -- --weights my_lstm.pt --data my_data.safetensors
 //! ```
 //!
 //! The default weights are `tests/fixtures/pytorch/lstm_long/weights.pt`, written by
@@ -11,43 +11,14 @@
 //! batch_first=True)`; the data file beside it holds PyTorch's input, initial state and output.
 //! Exits with an error if any output differs from PyTorch's by more than 1e-5.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use burn::store::{ModuleStore, SafetensorsStore, bridge};
 use burn::tensor::{Device, Tensor, TensorData};
 use recurrent::{LstmConfig, LstmState};
-
-struct Args {
-    backend: String,
-    weights: PathBuf,
-    data: PathBuf,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let fixture =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pytorch/lstm_long");
-    let mut args = Args {
-        backend: "flex".into(),
-        weights: fixture.join("weights.pt"),
-        data: fixture.join("data.safetensors"),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--backend" => args.backend = value()?,
-            "--weights" => args.weights = value()?.into(),
-            "--data" => args.data = value()?.into(),
-            other => {
-                return Err(format!(
-                    "unknown argument {other:?}: expected --backend, --weights or --data"
-                ));
-            }
-        }
-    }
-    Ok(args)
-}
 
 /// Reads the named tensors of a safetensors file onto `device`.
 fn read_tensors(path: &PathBuf, device: &Device) -> Result<BTreeMap<String, Tensor<3>>, String> {
@@ -66,32 +37,32 @@ fn read_tensors(path: &PathBuf, device: &Device) -> Result<BTreeMap<String, Tens
 }
 
 fn main() {
-    // Errors print with their message (Display), not as a Debug dump.
-    if let Err(e) = run() {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+    common::main(run)
 }
 
-fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let args = parse_args()?;
-    let device = recurrent::device::from_name(&args.backend)?;
-    let data = read_tensors(&args.data, &device)?;
+fn run() -> common::Outcome {
+    let flags = common::Flags::parse(&["backend", "weights", "data"], &[])?;
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pytorch/lstm_long");
+    let weights: PathBuf = flags.value("weights", fixture.join("weights.pt"))?;
+    let data_file: PathBuf = flags.value("data", fixture.join("data.safetensors"))?;
+    let device = flags.device()?;
+    let data = read_tensors(&data_file, &device)?;
     let get = |k: &str| {
         data.get(k)
             .cloned()
-            .ok_or(format!("{:?} has no {k:?}", args.data))
+            .ok_or(format!("{data_file:?} has no {k:?}"))
     };
 
     let lstm = LstmConfig::new(3, 4)
         .with_num_layers(2)
         .with_bidirectional(true)
         .init(&device)
-        .load_pytorch(&args.weights)?;
+        .load_pytorch(&weights)?;
     println!(
         "loaded {:?} on {} ({} layers, {} directions)",
-        args.weights,
-        args.backend,
+        weights,
+        flags.backend(),
         lstm.num_layers(),
         lstm.num_directions()
     );
