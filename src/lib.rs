@@ -22,10 +22,46 @@
 //! assert_eq!(err, RecurrentError::InputSizeMismatch { expected: 1, found: 3 });
 //! ```
 //!
+//! A model trained end to end: [`SequenceModel`] (a recurrent layer, a readout and a linear
+//! head) fitted by [`Trainer`] on one of the [`data`] generators.
+//!
+//! ```
+//! use burn::tensor::Device;
+//! use recurrent::data::SumSignConfig;
+//! use recurrent::train::ProgressMode;
+//! use recurrent::{CellType, Objective, SequenceModelConfig, Trainer, TrainerConfig};
+//!
+//! let device = Device::flex();
+//! let train = SumSignConfig::new().generate(512, 1)?; // label: does the sequence sum to > 0?
+//! let test = SumSignConfig::new().generate(500, 2)?;
+//! let model = SequenceModelConfig::new(CellType::Gru, 1, 16, 1).with_seed(Some(1)).init(&device);
+//! let config = TrainerConfig::new(Objective::BinaryClassification)
+//!     .with_epochs(5)
+//!     .with_progress(ProgressMode::Quiet);
+//! let fitted = Trainer::new(config).fit(model, &train, None)?;
+//! let accuracy = fitted.evaluate(&test)?.metric;
+//! assert!(accuracy > 0.8, "{accuracy}"); // guessing scores 0.5
+//! # Ok::<(), recurrent::RecurrentError>(())
+//! ```
+//!
+//! ## Where things are
+//! | module | what |
+//! |---|---|
+//! | [`layers`] | the layers, their configs and states, PyTorch weight files |
+//! | [`model`] | [`SequenceModel`], its config and readouts, saving and loading; the [`model::Trainable`] trait for models of your own |
+//! | [`train`] | [`Trainer`], its options, [`train::History`], checkpoints, early stopping, the confusion matrix |
+//! | [`data`] | [`data::SequenceDataset`], batching, generators, `.ts` files, [`data::Normalizer`] |
+//! | [`device`] | a Burn device by name (`"flex"`, `"ndarray"`, `"wgpu"`) |
+//!
+//! The repository's `docs/` folder is the guide (getting started, layers, training, data,
+//! backends, performance, coming from PyTorch) and `examples/` a numbered progression, from the
+//! original PyTorch script (`01_seed`) to your own data (`06_own_data`) and PyTorch weights.
+//!
 //! ## Cargo features
 //! | feature | default | what |
 //! |---|---|---|
 //! | `flex` | yes | Burn's pure-Rust CPU backend |
+//! | `plot` | yes | `History::plot`: loss and metric curves as SVG (plotters, no system libraries) |
 //! | `ndarray` | no | Burn's ndarray CPU backend (deprecated upstream, still tested here) |
 //! | `wgpu` | no | Burn's GPU backend (Vulkan, Metal, DX12) |
 #![warn(missing_docs)]
