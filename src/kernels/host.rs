@@ -174,15 +174,19 @@ fn forward_impl(
     }
 
     let mut out = vec![0.0; (seq + 2) * step_len];
+    // The backward pass needs every step's gates; inference only the current step's, so it
+    // reuses one step's buffers instead of touching `seq` times as much fresh memory.
+    let kept_steps = if save { seq } else { 1 };
+    let slot = |t: usize| if save { t } else { 0 };
     let mut gates = if matches!(cell, CellKind::Rnn(_)) {
         Vec::new()
     } else {
-        vec![0.0; seq * batch * gh]
+        vec![0.0; kept_steps * batch * gh]
     };
     let mut extra = if matches!(cell, CellKind::Rnn(_)) {
         Vec::new()
     } else {
-        vec![0.0; seq * step_len]
+        vec![0.0; kept_steps * step_len]
     };
     // `W_hh^T` laid out row-major once, so that no step reads it through strides.
     let w_hh_t = transpose(&inputs.w_hh, gh, h);
@@ -220,8 +224,8 @@ fn forward_impl(
                 }
             }
             CellKind::Lstm => {
-                let step_gates = &mut gates[t * batch * gh..(t + 1) * batch * gh];
-                let c_next = &mut extra[t * step_len..(t + 1) * step_len];
+                let step_gates = &mut gates[slot(t) * batch * gh..][..batch * gh];
+                let c_next = &mut extra[slot(t) * step_len..][..step_len];
                 for b in 0..batch {
                     if !is_valid(lengths, b, t) {
                         // Padding: the state holds still.
@@ -250,8 +254,8 @@ fn forward_impl(
                 c_prev.copy_from_slice(c_next);
             }
             CellKind::Gru => {
-                let step_gates = &mut gates[t * batch * gh..(t + 1) * batch * gh];
-                let hn_step = &mut extra[t * step_len..(t + 1) * step_len];
+                let step_gates = &mut gates[slot(t) * batch * gh..][..batch * gh];
+                let hn_step = &mut extra[slot(t) * step_len..][..step_len];
                 let b_hn = &inputs.b_hh[2 * h..];
                 for b in 0..batch {
                     if !is_valid(lengths, b, t) {
