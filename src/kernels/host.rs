@@ -8,6 +8,7 @@
 
 use super::activation::{sigmoid_in_place, tanh, tanh_in_place};
 use super::gemm::{Mat, matmul};
+use super::packed::PackedMatrix;
 use crate::layers::cell::{CellKind, Nonlinearity};
 
 /// The sizes of one direction's problem.
@@ -188,19 +189,14 @@ fn forward_impl(
     } else {
         vec![0.0; kept_steps * step_len]
     };
-    // `W_hh^T` laid out row-major once, so that no step reads it through strides.
-    let w_hh_t = transpose(&inputs.w_hh, gh, h);
+    // `W_hh^T` packed once for the per-step products.
+    let w_hh_t = PackedMatrix::new(&transpose(&inputs.w_hh, gh, h), h, gh);
     let mut h_prev = inputs.h0.clone();
     let mut c_prev = inputs.c0.clone();
     let mut recurrent = vec![0.0; batch * gh];
     for s in 0..seq {
         let t = time_index(reverse, seq, s);
-        matmul(
-            &mut recurrent,
-            Mat::row_major(&h_prev, batch, h),
-            Mat::row_major(&w_hh_t, h, gh),
-            false,
-        );
+        w_hh_t.matmul(&mut recurrent, &h_prev, batch, false);
         let x_gates = &projected[t * batch * gh..(t + 1) * batch * gh];
         let h_next = &mut out[t * step_len..(t + 1) * step_len];
         match cell {
@@ -354,6 +350,8 @@ fn backward_impl(saved: &Saved, grad_out: &[f32], need_x: bool) -> Grads {
         Vec::new()
     };
     let mut dh_prev = vec![0.0; step_len];
+    // `W_hh` packed once for the per-step products.
+    let w_hh = PackedMatrix::new(&inputs.w_hh, gh, h);
     // h_{t-1} of every step in time order, for the recurrent weights' gradient.
     let mut previous_hidden = vec![0.0; seq * step_len];
 
@@ -451,12 +449,7 @@ fn backward_impl(saved: &Saved, grad_out: &[f32], need_x: bool) -> Grads {
         } else {
             &d_x_gates[t * batch * gh..(t + 1) * batch * gh]
         };
-        matmul(
-            &mut dh_prev,
-            Mat::row_major(dgh_step, batch, gh),
-            Mat::row_major(&inputs.w_hh, gh, h),
-            cell == CellKind::Gru,
-        );
+        w_hh.matmul(&mut dh_prev, dgh_step, batch, cell == CellKind::Gru);
         // Through a padded step the state passed unchanged, and so does its gradient.
         for b in (0..batch).filter(|&b| !is_valid(lengths, b, t)) {
             dh_prev[b * h..][..h].copy_from_slice(&dh[b * h..][..h]);
@@ -470,9 +463,9 @@ fn backward_impl(saved: &Saved, grad_out: &[f32], need_x: bool) -> Grads {
         &d_x_gates
     };
     let rows = seq * batch;
-    let mut w_hh = vec![0.0; gh * h];
+    let mut w_hh_grad = vec![0.0; gh * h];
     matmul(
-        &mut w_hh,
+        &mut w_hh_grad,
         Mat::row_major(d_h_gates, rows, gh).t(),
         Mat::row_major(&previous_hidden, rows, h),
         false,
@@ -501,7 +494,7 @@ fn backward_impl(saved: &Saved, grad_out: &[f32], need_x: bool) -> Grads {
         h0: dh,
         c0: dc,
         w_ih,
-        w_hh,
+        w_hh: w_hh_grad,
         b_ih: column_sums(&d_x_gates, gh),
         b_hh: column_sums(d_h_gates, gh),
     }

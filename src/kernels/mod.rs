@@ -17,6 +17,7 @@
 mod activation;
 mod gemm;
 mod host;
+mod packed;
 mod parallel;
 
 use std::sync::Arc;
