@@ -20,6 +20,33 @@ mod host;
 mod packed;
 mod parallel;
 
+/// The kernel's matrix products, public only for `benches/products.rs` (not part of the API).
+#[doc(hidden)]
+pub mod bench {
+    use super::gemm::{Mat, matmul};
+    use super::packed::PackedMatrix;
+
+    /// `out = a b` for row-major `a` `[m x k]` and `b` `[k x n]` through the `gemm` crate.
+    pub fn gemm_product(out: &mut [f32], a: &[f32], b: &[f32], m: usize, k: usize, n: usize) {
+        matmul(out, Mat::row_major(a, m, k), Mat::row_major(b, k, n), false);
+    }
+
+    /// A right operand packed once, as the recurrence packs `W_hh` once per call.
+    pub struct PackedProduct(PackedMatrix);
+
+    impl PackedProduct {
+        /// Packs the row-major `[k x n]` matrix `b`.
+        pub fn new(b: &[f32], k: usize, n: usize) -> Self {
+            Self(PackedMatrix::new(b, k, n))
+        }
+
+        /// `out = a b` for a row-major `a` `[m x k]`.
+        pub fn product(&self, out: &mut [f32], a: &[f32], m: usize) {
+            self.0.matmul(out, a, m, false);
+        }
+    }
+}
+
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 

@@ -233,22 +233,21 @@ mod x86 {
         cols: usize,
         accumulate: bool,
     ) {
-        let a = &a[row * k..(row + MR) * k];
-        let panel = &panel[..k * 32];
+        // Bounds checked once here, so that the loop reads through pointers.
+        let a = a[row * k..(row + MR) * k].as_ptr();
+        let panel = panel[..k * 32].as_ptr();
         let mut acc = [[_mm512_setzero_ps(); 2]; MR];
         for kk in 0..k {
-            let b = &panel[kk * 32..][..32];
-            // SAFETY: `b` holds 32 values, two registers' worth.
-            let (b0, b1) = unsafe {
-                (
-                    _mm512_loadu_ps(b.as_ptr()),
-                    _mm512_loadu_ps(b.as_ptr().add(16)),
-                )
-            };
-            for (i, acc) in acc.iter_mut().enumerate() {
-                let av = _mm512_set1_ps(a[i * k + kk]);
-                acc[0] = _mm512_fmadd_ps(av, b0, acc[0]);
-                acc[1] = _mm512_fmadd_ps(av, b1, acc[1]);
+            // SAFETY: `kk < k`, so the panel's row `kk` (32 values) and `a[i * k + kk]` for
+            // `i < MR` are inside the slices checked above.
+            unsafe {
+                let b0 = _mm512_loadu_ps(panel.add(kk * 32));
+                let b1 = _mm512_loadu_ps(panel.add(kk * 32 + 16));
+                for (i, acc) in acc.iter_mut().enumerate() {
+                    let av = _mm512_set1_ps(*a.add(i * k + kk));
+                    acc[0] = _mm512_fmadd_ps(av, b0, acc[0]);
+                    acc[1] = _mm512_fmadd_ps(av, b1, acc[1]);
+                }
             }
         }
         if cols == 32 && !accumulate {
@@ -314,22 +313,21 @@ mod x86 {
         cols: usize,
         accumulate: bool,
     ) {
-        let a = &a[row * k..(row + MR) * k];
-        let panel = &panel[..k * 16];
+        // Bounds checked once here, so that the loop reads through pointers.
+        let a = a[row * k..(row + MR) * k].as_ptr();
+        let panel = panel[..k * 16].as_ptr();
         let mut acc = [[_mm256_setzero_ps(); 2]; MR];
         for kk in 0..k {
-            let b = &panel[kk * 16..][..16];
-            // SAFETY: `b` holds 16 values, two registers' worth.
-            let (b0, b1) = unsafe {
-                (
-                    _mm256_loadu_ps(b.as_ptr()),
-                    _mm256_loadu_ps(b.as_ptr().add(8)),
-                )
-            };
-            for (i, acc) in acc.iter_mut().enumerate() {
-                let av = _mm256_set1_ps(a[i * k + kk]);
-                acc[0] = _mm256_fmadd_ps(av, b0, acc[0]);
-                acc[1] = _mm256_fmadd_ps(av, b1, acc[1]);
+            // SAFETY: `kk < k`, so the panel's row `kk` (16 values) and `a[i * k + kk]` for
+            // `i < MR` are inside the slices checked above.
+            unsafe {
+                let b0 = _mm256_loadu_ps(panel.add(kk * 16));
+                let b1 = _mm256_loadu_ps(panel.add(kk * 16 + 8));
+                for (i, acc) in acc.iter_mut().enumerate() {
+                    let av = _mm256_set1_ps(*a.add(i * k + kk));
+                    acc[0] = _mm256_fmadd_ps(av, b0, acc[0]);
+                    acc[1] = _mm256_fmadd_ps(av, b1, acc[1]);
+                }
             }
         }
         let mut tmp = [[0.0f32; 16]; MR];
