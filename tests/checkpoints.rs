@@ -47,9 +47,7 @@ fn config(epochs: usize, dir: Option<&Path>) -> TrainerConfig {
         .with_epochs(epochs)
         .with_batch_size(16)
         .with_progress(ProgressMode::Quiet)
-        .with_checkpoint(
-            dir.map(|dir| CheckpointConfig::new(dir.to_path_buf()).with_keep_best(false)),
-        )
+        .with_checkpoint(dir.map(|dir| CheckpointConfig::new(dir.to_path_buf())))
 }
 
 /// Every number of every epoch but the wall-clock ones.
@@ -273,7 +271,11 @@ fn the_best_checkpoint_is_kept_next_to_the_latest() {
         .with_batch_size(8)
         .with_learning_rate(0.05)
         .with_progress(ProgressMode::Quiet)
-        .with_checkpoint(Some(CheckpointConfig::new(dir.clone()).with_every(4)));
+        .with_checkpoint(Some(
+            CheckpointConfig::new(dir.clone())
+                .with_every(4)
+                .with_keep_best(true),
+        ));
     let fitted = Trainer::new(config)
         .fit(model(&device), &train, Some(&valid))
         .unwrap();
@@ -302,6 +304,47 @@ fn the_best_checkpoint_is_kept_next_to_the_latest() {
         best_state["epoch"].as_u64().unwrap() as usize,
         fitted.best_epoch.unwrap()
     );
+}
+
+/// A fresh `fit` into a folder another run left its checkpoints in (here a GRU's, with a best)
+/// starts its own index: the other run's best is neither kept nor loaded on resume.
+#[test]
+fn a_fresh_run_does_not_keep_an_earlier_runs_best() {
+    let _serial = serial();
+    let device = common::default_cpu();
+    let (train, valid) = (data(32, 4), data(64, 5));
+    let dir = common::scratch("checkpoints/reused");
+    let index = || -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("checkpoints.json")).unwrap())
+            .unwrap()
+    };
+    let other = SequenceModelConfig::new(CellType::Gru, 1, 4, 1)
+        .with_seed(Some(1))
+        .init(&device);
+    let with_best = config(2, Some(&dir)).with_checkpoint(Some(
+        CheckpointConfig::new(dir.clone()).with_keep_best(true),
+    ));
+    Trainer::new(with_best)
+        .fit(other, &train, Some(&valid))
+        .unwrap();
+    assert!(index()["best"].is_string(), "{}", index());
+
+    Trainer::new(config(2, Some(&dir)))
+        .fit(model(&device), &train, Some(&valid))
+        .unwrap();
+    assert!(index()["best"].is_null(), "{}", index());
+    let folders = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("ckpt-")
+        })
+        .count();
+    assert_eq!(folders, 1, "only this run's latest checkpoint is left");
+    let resumed = Trainer::new(config(3, Some(&dir)))
+        .resume(&dir, model(&device), &train, Some(&valid))
+        .unwrap();
+    assert_eq!(resumed.history.epochs.len(), 3);
 }
 
 /// What a damaged checkpoint directory gives: a clear error each time, never a panic.
@@ -500,7 +543,7 @@ fn checkpoint_and_early_stopping_options_are_checked() {
         }
     );
     assert!(matches!(
-        fit(base().with_checkpoint(Some(CheckpointConfig::new("x".into())))),
+        fit(base().with_checkpoint(Some(CheckpointConfig::new("x".into()).with_keep_best(true)))),
         RecurrentError::MissingValidation { .. }
     ));
 }

@@ -46,8 +46,8 @@ pub struct CheckpointConfig {
     #[config(default = 1)]
     pub every: usize,
     /// Also keep the checkpoint of the best epoch by the trainer's
-    /// [`monitor`](TrainerConfig::monitor) (needs validation data).
-    #[config(default = true)]
+    /// [`monitor`](TrainerConfig::monitor), beside the latest (needs validation data).
+    #[config(default = false)]
     pub keep_best: bool,
 }
 
@@ -172,14 +172,25 @@ fn read_index(dir: &Path) -> Result<Option<Index>, RecurrentError> {
     Ok(Some(index))
 }
 
+/// Which checkpoint the index names as the best after a save.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BestCheckpoint {
+    /// The one being saved.
+    This,
+    /// The one the index named before (an earlier save of this run).
+    Earlier,
+    /// None: a fresh run's first save, so a best left in the folder by another run is dropped.
+    None,
+}
+
 /// Saves a checkpoint of `model` (in inference mode), the optimizer and `state` into `dir`,
-/// as the latest, and as the best when `best`.
+/// as the latest, and as the best as `best` says.
 pub(crate) fn save<M: Module>(
     dir: &Path,
     model: &M,
     optimizer: OptimizerRecord,
     state: &TrainingState,
-    best: bool,
+    best: BestCheckpoint,
 ) -> Result<(), RecurrentError> {
     fs::create_dir_all(dir).map_err(|e| write_failed(dir, e))?;
     let previous = read_index(dir)?;
@@ -204,10 +215,10 @@ pub(crate) fn save<M: Module>(
         format: INDEX_FORMAT.into(),
         version: VERSION,
         latest: name.clone(),
-        best: if best {
-            Some(name)
-        } else {
-            previous.and_then(|index| index.best)
+        best: match best {
+            BestCheckpoint::This => Some(name),
+            BestCheckpoint::Earlier => previous.and_then(|index| index.best),
+            BestCheckpoint::None => None,
         },
         next: number + 1,
     };

@@ -13,7 +13,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{self, Best, EpochProgress, TrainingState};
+use super::checkpoint::{self, Best, BestCheckpoint, EpochProgress, TrainingState};
 use super::config::{Objective, TrainerConfig};
 use super::confusion::ConfusionMatrix;
 use super::history::{EpochRecord, History};
@@ -205,7 +205,7 @@ impl Trainer {
     ///     TrainerConfig::new(Objective::BinaryClassification)
     ///         .with_epochs(epochs)
     ///         .with_progress(ProgressMode::Quiet)
-    ///         .with_checkpoint(Some(CheckpointConfig::new(dir.clone()).with_keep_best(false)))
+    ///         .with_checkpoint(Some(CheckpointConfig::new(dir.clone())))
     /// };
     /// let whole = Trainer::new(config(4)).fit(build(), &train, None)?;
     /// let _ = std::fs::remove_dir_all(&dir);
@@ -302,6 +302,13 @@ impl Trainer {
             &device,
         );
         let batches = train.len().div_ceil(config.batch_size);
+        // A resumed run's index names its own best; a fresh run's first save must not keep
+        // the best of a run that used the folder before.
+        let mut earlier_best = if start.optimizer.is_some() {
+            BestCheckpoint::Earlier
+        } else {
+            BestCheckpoint::None
+        };
         let mut optimizer = config.build_optimizer();
         if let Some(record) = start.optimizer {
             optimizer = optimizer.load_record(record);
@@ -409,7 +416,7 @@ impl Trainer {
                             best,
                             &config,
                         );
-                        save_checkpoint(&checkpoint.dir, &model, &optimizer, &state, false)?;
+                        save_checkpoint(&checkpoint.dir, &model, &optimizer, &state, earlier_best)?;
                     }
                     stop_reason = StopReason::Interrupted { epoch, step };
                     break 'epochs;
@@ -474,7 +481,13 @@ impl Trainer {
                         best,
                         &config,
                     );
-                    save_checkpoint(&checkpoint.dir, &model, &optimizer, &state, keep_best)?;
+                    let best = if keep_best {
+                        BestCheckpoint::This
+                    } else {
+                        earlier_best
+                    };
+                    save_checkpoint(&checkpoint.dir, &model, &optimizer, &state, best)?;
+                    earlier_best = BestCheckpoint::Earlier;
                 }
             }
             if stop_reason != StopReason::Completed {
@@ -504,13 +517,13 @@ impl Trainer {
 }
 
 /// Saves the model (in inference mode), the optimizer's state and `state` as the latest
-/// checkpoint in `dir`, and as the best with `best`.
+/// checkpoint in `dir`, and as the best as `best` says.
 fn save_checkpoint<M: Trainable>(
     dir: &Path,
     model: &M,
     optimizer: &ModuleOptimizer,
     state: &TrainingState,
-    best: bool,
+    best: BestCheckpoint,
 ) -> Result<(), RecurrentError> {
     checkpoint::save(dir, &model.valid(), optimizer.to_record(), state, best)
 }
