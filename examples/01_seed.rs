@@ -5,7 +5,7 @@
 //! cargo run --example 01_seed                      # nn.RNN(1, 32) + Linear(32, 1), as in PyTorch
 //! cargo run --example 01_seed -- --cell lstm       # the LSTM variant (also: gru)
 //! cargo run --example 01_seed -- --seed 3 --epochs 10 --backend flex   # (ndarray, wgpu with their features)
-//! cargo run --example 01_seed -- --plot seed.svg   # also draw the loss and accuracy curves
+//! cargo run --example 01_seed -- --epochs 1000    # press Ctrl-C, then add --resume
 //! ```
 //!
 //! The recipe is the PyTorch script's: 1000 training sequences of 10 steps with one feature
@@ -13,6 +13,11 @@
 //! through Linear(32 -> 1); BCE on the sigmoid; Adam, lr 0.01, batch 32, reshuffled every
 //! epoch, 10 epochs. It prints the loss per epoch, the probability for one fresh sequence,
 //! and the accuracy on 2000 fresh sequences.
+//!
+//! As every training example: it checkpoints to `<out>/checkpoints` every epoch (`--out DIR`,
+//! [target/example-runs/01_seed]); Ctrl-C stops after the current step with a checkpoint and
+//! goes on with the model so far; `--resume` continues from the checkpoint; the loss and
+//! accuracy curves go to `<out>/history.svg` (or `--plot PATH.svg`).
 
 mod common;
 
@@ -25,11 +30,11 @@ fn main() {
 }
 
 fn run() -> common::Outcome {
-    let flags = common::Flags::parse(&["cell", "backend", "seed", "epochs", "plot"], &[])?;
+    let (flags, training) =
+        common::Training::parse("01_seed", &["cell", "backend", "seed", "epochs"], &[])?;
     let cell: CellType = flags.value("cell", CellType::Rnn)?;
     let seed: u64 = flags.value("seed", 1)?;
     let epochs: usize = flags.value("epochs", 10)?;
-    let plot = flags.plot()?;
     let device = flags.device()?;
     let task = SumSignConfig::new(); // 10 steps, 1 feature
     // Distinct streams for the training data, the fresh sequence and the test set.
@@ -46,12 +51,14 @@ fn run() -> common::Outcome {
         .with_learning_rate(0.01)
         .with_seed(seed)
         .with_progress(ProgressMode::BarOnly);
-    let fitted = Trainer::new(config)
-        .with_callback(move |r| println!("Epoch [{}/{epochs}], Loss: {:.4}", r.epoch, r.train_loss))
-        .fit(model, &train, None)?;
+    let trainer = Trainer::new(training.checkpointed(config, 1)).with_callback(move |r| {
+        println!("Epoch [{}/{epochs}], Loss: {:.4}", r.epoch, r.train_loss)
+    });
+    let fitted = training.fit(trainer, model, &train, None)?;
 
     let seconds: f64 = fitted.history.epochs.iter().map(|e| e.seconds).sum();
-    let steps = epochs * train.len().div_ceil(32);
+    // The epochs trained (fewer when stopped by Ctrl-C), counting those before a --resume.
+    let steps = fitted.history.epochs.len().max(1) * train.len().div_ceil(32);
     println!(
         "Training took {seconds:.2} s on {} ({:.2} ms per step: forward, backward, Adam)",
         flags.backend(),
@@ -69,6 +76,6 @@ fn run() -> common::Outcome {
     println!("Prediction for a fresh sequence (sum {sum:+.3}): P(sum > 0) = {probability:.4}");
     let accuracy = fitted.evaluate(&test)?.metric;
     println!("Accuracy on 2000 fresh sequences: {accuracy:.4}");
-    common::write_plot(&fitted.history, plot.as_deref())?;
+    training.plot(&fitted.history)?;
     Ok(())
 }

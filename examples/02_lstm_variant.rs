@@ -26,7 +26,8 @@
 //! sequence and the accuracy on 2000 fresh sequences: 0.94 to 0.98 over seeds 1 to 5 (0.9607
 //! mean; guessing scores 0.5). Its `Linear` draws its initial weights from the device's
 //! generator (PyTorch's distribution, other draws), so the figures differ from those of
-//! `01_seed -- --cell lstm`.
+//! `01_seed -- --cell lstm`. Checkpoints, Ctrl-C, `--resume`, `--out` and the plot work as in
+//! `01_seed`.
 
 mod common;
 
@@ -78,7 +79,7 @@ fn main() {
 }
 
 fn run() -> common::Outcome {
-    let flags = common::Flags::parse(&["seed", "backend"], &[])?;
+    let (flags, training) = common::Training::parse("02_lstm_variant", &["seed", "backend"], &[])?;
     let seed: u64 = flags.value("seed", 1)?;
     let device = flags.device()?;
     let task = SumSignConfig::new(); // 10 steps of N(0, 1), label: sum > 0
@@ -93,9 +94,10 @@ fn run() -> common::Outcome {
         .with_learning_rate(0.01)
         .with_seed(seed)
         .with_progress(ProgressMode::BarOnly);
-    let fitted = Trainer::new(config)
-        .with_callback(move |r| println!("Epoch [{}/{epochs}], Loss: {:.4}", r.epoch, r.train_loss))
-        .fit(Model::new(seed, &device), &train, None)?;
+    let trainer = Trainer::new(training.checkpointed(config, 1)).with_callback(move |r| {
+        println!("Epoch [{}/{epochs}], Loss: {:.4}", r.epoch, r.train_loss)
+    });
+    let fitted = training.fit(trainer, Model::new(seed, &device), &train, None)?;
 
     // -1.00, -0.75, ..., 1.25: a sum of +1.25.
     let sequence: Vec<Vec<f32>> = (0..10).map(|t| vec![(t as f32 - 4.0) / 4.0]).collect();
@@ -106,5 +108,6 @@ fn run() -> common::Outcome {
         "Accuracy on 2000 fresh sequences: {:.4}",
         fitted.evaluate(&test)?.metric
     );
+    training.plot(&fitted.history)?;
     Ok(())
 }

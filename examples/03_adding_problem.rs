@@ -4,12 +4,13 @@
 //! ```text
 //! cargo run --example 03_adding_problem                       # LSTM
 //! cargo run --example 03_adding_problem -- --cell rnn         # the plain RNN, for comparison (also: gru)
-//! cargo run --example 03_adding_problem -- --plot adding.svg  # and plot the loss and MAE curves
+//! cargo run --example 03_adding_problem -- --plot adding.svg  # the loss and MAE curves there
 //! ```
 //!
 //! What it adds to `01_seed`: regression (`Objective::Regression`, MSE loss, MAE metric), a
-//! longer sequence where the plain RNN's gradient fades, and gradient clipping. `--plot` writes
-//! an SVG (`History::plot`, the default `plot` feature); `--backend` picks the device.
+//! longer sequence where the plain RNN's gradient fades, and gradient clipping. `--backend` picks
+//! the device; checkpoints (every 5 epochs), Ctrl-C, `--resume`, `--out` and the curves
+//! (`<out>/history.svg`, `History::plot`) work as in `01_seed`.
 
 mod common;
 
@@ -22,9 +23,9 @@ fn main() {
 }
 
 fn run() -> common::Outcome {
-    let flags = common::Flags::parse(&["cell", "backend", "plot"], &[])?;
+    let (flags, training) =
+        common::Training::parse("03_adding_problem", &["cell", "backend"], &[])?;
     let cell: CellType = flags.value("cell", CellType::Lstm)?;
-    let plot = flags.plot()?;
     let device = flags.device()?;
     let task = AddingProblemConfig::new().with_seq_len(50);
     let train = task.generate(4000, 1)?;
@@ -37,12 +38,13 @@ fn run() -> common::Outcome {
         .with_batch_size(64)
         .with_learning_rate(0.005)
         .with_grad_clip_norm(Some(1.0));
-    let fitted = Trainer::new(config).fit(model, &train, Some(&test))?;
+    let trainer = Trainer::new(training.checkpointed(config, 5));
+    let fitted = training.fit(trainer, model, &train, Some(&test))?;
     let mse = fitted.evaluate(&test)?.loss;
     println!(
         "{cell:?}: test MSE {mse:.4} (predicting the mean: {:.4})",
         AddingProblemConfig::BASELINE_MSE
     );
-    common::write_plot(&fitted.history, plot.as_deref())?;
+    training.plot(&fitted.history)?;
     Ok(())
 }

@@ -4,12 +4,13 @@
 //! ```text
 //! cargo run --example 04_delayed_recall                        # LSTM
 //! cargo run --example 04_delayed_recall -- --cell rnn          # (also: gru)
-//! cargo run --example 04_delayed_recall -- --plot recall.svg   # and plot the loss and accuracy curves
+//! cargo run --example 04_delayed_recall -- --plot recall.svg   # the loss and accuracy curves there
 //! ```
 //!
 //! What it adds: multi-class classification (`Objective::MultiClass`, cross-entropy over 4
-//! logits, one-hot inputs). `--plot` writes an SVG (`History::plot`, the default `plot`
-//! feature); `--backend` picks the device.
+//! logits, one-hot inputs). `--backend` picks the device; checkpoints (every 5 epochs), Ctrl-C,
+//! `--resume`, `--out` and the curves (`<out>/history.svg`, `History::plot`) work as in
+//! `01_seed`.
 
 mod common;
 
@@ -22,9 +23,9 @@ fn main() {
 }
 
 fn run() -> common::Outcome {
-    let flags = common::Flags::parse(&["cell", "backend", "plot"], &[])?;
+    let (flags, training) =
+        common::Training::parse("04_delayed_recall", &["cell", "backend"], &[])?;
     let cell: CellType = flags.value("cell", CellType::Lstm)?;
-    let plot = flags.plot()?;
     let device = flags.device()?;
     let task = DelayedRecallConfig::new()
         .with_num_symbols(4)
@@ -35,12 +36,13 @@ fn run() -> common::Outcome {
         .with_seed(Some(1))
         .try_init(&device)?;
     let config = TrainerConfig::new(Objective::MultiClass).with_epochs(15);
-    let fitted = Trainer::new(config).fit(model, &train, Some(&test))?;
+    let trainer = Trainer::new(training.checkpointed(config, 5));
+    let fitted = training.fit(trainer, model, &train, Some(&test))?;
     let accuracy = fitted.evaluate(&test)?.metric;
     println!(
         "{cell:?}: test accuracy {accuracy:.4} (guessing: {:.2})",
         task.baseline_accuracy()
     );
-    common::write_plot(&fitted.history, plot.as_deref())?;
+    training.plot(&fitted.history)?;
     Ok(())
 }

@@ -3,12 +3,13 @@
 //!
 //! ```text
 //! cargo run --example 05_sine_forecast                        # GRU with a prediction per step
-//! cargo run --example 05_sine_forecast -- --plot sine.svg     # and plot the loss and MAE curves
+//! cargo run --example 05_sine_forecast -- --plot sine.svg     # the loss and MAE curves there
 //! ```
 //!
 //! What it adds: many-to-many (`Readout::All`, a target at every step) and a cosine
-//! learning-rate schedule. `--plot` writes an SVG (`History::plot`, the default `plot`
-//! feature); `--backend` picks the device.
+//! learning-rate schedule. `--backend` picks the device; checkpoints (every 5 epochs), Ctrl-C,
+//! `--resume`, `--out` and the curves (`<out>/history.svg`, `History::plot`) work as in
+//! `01_seed`.
 
 mod common;
 
@@ -21,8 +22,7 @@ fn main() {
 }
 
 fn run() -> common::Outcome {
-    let flags = common::Flags::parse(&["backend", "plot"], &[])?;
-    let plot = flags.plot()?;
+    let (flags, training) = common::Training::parse("05_sine_forecast", &["backend"], &[])?;
     let device = flags.device()?;
     let task = SineForecastConfig::new()
         .with_seq_len(40)
@@ -36,7 +36,8 @@ fn run() -> common::Outcome {
     let config = TrainerConfig::new(Objective::Regression)
         .with_epochs(15)
         .with_lr_schedule(LrSchedule::Cosine { min_lr: 1e-3 });
-    let fitted = Trainer::new(config).fit(model, &train, Some(&test))?;
+    let trainer = Trainer::new(training.checkpointed(config, 5));
+    let fitted = training.fit(trainer, model, &train, Some(&test))?;
     let evaluation = fitted.evaluate(&test)?;
     println!(
         "GRU: test MSE {:.5}, MAE {:.4} (persistence MSE: {:.5})",
@@ -44,6 +45,6 @@ fn run() -> common::Outcome {
         evaluation.metric,
         SineForecastConfig::persistence_mse(&test)
     );
-    common::write_plot(&fitted.history, plot.as_deref())?;
+    training.plot(&fitted.history)?;
     Ok(())
 }

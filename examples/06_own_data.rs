@@ -20,8 +20,12 @@
 //! 3. standardises each feature with the training part's mean and deviation (`Normalizer`);
 //! 4. trains a GRU classifier with early stopping on the validation loss, keeping the best
 //!    epoch's weights, and prints the test accuracy and the confusion matrix;
-//! 5. saves the model (`model.json`, `model.bpk`) and the normaliser to `<out>` [target/own_data];
+//! 5. saves the model (`model.json`, `model.bpk`) and the normaliser to `<out>`
+//!    [target/example-runs/06_own_data];
 //! 6. loads both back, as a separate program would, and labels a new sequence.
+//!
+//! Checkpoints (every 5 epochs, in `<out>/checkpoints`), Ctrl-C, `--resume` and the loss and
+//! accuracy curves (`<out>/history.svg`) work as in `01_seed`.
 
 mod common;
 
@@ -41,11 +45,9 @@ fn main() {
 }
 
 fn run() -> common::Outcome {
-    let flags = common::Flags::parse_with_files(&["out", "epochs", "backend"], &[])?;
-    let out: PathBuf = flags.value(
-        "out",
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/own_data"),
-    )?;
+    let (flags, training) =
+        common::Training::parse_with_files("06_own_data", &["epochs", "backend"], &[])?;
+    let out = training.out.clone();
     let epochs: usize = flags.value("epochs", 60)?;
     let device = flags.device()?;
     let file: Option<PathBuf> = match flags.positional.as_slice() {
@@ -111,7 +113,8 @@ fn run() -> common::Outcome {
         .with_batch_size(16)
         .with_grad_clip_norm(Some(1.0))
         .with_early_stopping(Some(EarlyStoppingConfig::new(10).with_restore_best(true)));
-    let fitted = Trainer::new(config).fit(model, &train, Some(&valid))?;
+    let trainer = Trainer::new(training.checkpointed(config, 5));
+    let fitted = training.fit(trainer, model, &train, Some(&valid))?;
     println!(
         "stopped: {:?}; best epoch {:?} of {}",
         fitted.stop_reason,
@@ -122,6 +125,7 @@ fn run() -> common::Outcome {
         .confusion_matrix(&test)?
         .with_class_names(&class_names)?;
     println!("test accuracy {:.3}\n{matrix}", matrix.accuracy());
+    training.plot(&fitted.history)?;
 
     // 5. Everything a later program needs: the model with its config, and the normaliser.
     fitted.model.save(&out)?;

@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --example 07_ucr -- tests/data/ucr/ItalyPowerDemand_TRAIN.ts tests/data/ucr/ItalyPowerDemand_TEST.ts
 //! cargo run --example 07_ucr -- tests/data/ucr/BasicMotions_TRAIN.ts tests/data/ucr/BasicMotions_TEST.ts
-//! cargo run --example 07_ucr -- TRAIN.ts TEST.ts --cell gru --hidden 32 --epochs 100 --seed 3 --save out/
+//! cargo run --example 07_ucr -- TRAIN.ts TEST.ts --cell gru --hidden 32 --epochs 100 --seed 3 --out runs/gru
 //! ```
 //!
 //! It reads both files (univariate or multivariate, equal or unequal lengths), standardises
@@ -17,28 +17,25 @@
 //! `--layers N` [1], `--bidirectional` (a flag), `--readout last|mean|last-and-mean`
 //! [last-and-mean], `--epochs N` [100], `--batch N` [16], `--lr X` [0.01], `--clip NORM`
 //! [1; 0 for none], `--cosine` (cosine learning-rate decay, a flag), `--seed N` [1],
-//! `--backend flex|ndarray|wgpu` [flex], `--save DIR` (writes `model.json` and `model.bpk`,
-//! which `SequenceModel::load(DIR, &device)` reads back, `normalizer.json` and `history.json`),
-//! `--plot PATH.svg` (the loss and accuracy curves), `--checkpoint DIR` (a checkpoint every 10 epochs), `--resume` (continue
-//! from the checkpoint in `--checkpoint DIR`, with the same other arguments).
+//! `--backend flex|ndarray|wgpu` [flex], `--out DIR` [target/example-runs/07_ucr]: where it
+//! writes `model.json` and `model.bpk` (which `SequenceModel::load(DIR, &device)` reads
+//! back), `normalizer.json`, `history.json`, the loss and accuracy curves `history.svg`
+//! (`--plot PATH.svg` puts them elsewhere) and a checkpoint every 10 epochs in
+//! `checkpoints/`; `--resume` continues from that checkpoint (with the same other arguments).
 //!
-//! Ctrl-C stops training after the current step: with `--checkpoint` it saves a checkpoint
-//! first; either way the model trained so far is evaluated and reported.
+//! Ctrl-C stops training after the current step and saves a checkpoint; the model trained so
+//! far is then evaluated, reported and saved.
 //!
 //! These defaults reach 0.957-0.973 on ItalyPowerDemand and 0.95-1.0 on BasicMotions over
 //! seeds 1 to 10 (docs/data.md has the table, and PyTorch's figures).
 
-use std::path::PathBuf;
-
 use recurrent::data::{Normalizer, read_ts};
 use recurrent::model::{CellType, Readout, SequenceModelConfig};
-use recurrent::train::{
-    CheckpointConfig, LrSchedule, Objective, ProgressMode, StopReason, Trainer, TrainerConfig,
-};
+use recurrent::train::{LrSchedule, Objective, ProgressMode, Trainer, TrainerConfig};
 
 mod common;
 
-const USAGE: &str = "usage: 07_ucr TRAIN.ts TEST.ts [--cell lstm|gru|rnn] [--hidden 64] [--layers 1] [--bidirectional] [--readout last-and-mean] [--epochs 100] [--batch 16] [--lr 0.01] [--clip 1] [--cosine] [--seed 1] [--backend flex] [--save DIR] [--plot PATH.svg] [--checkpoint DIR [--resume]]";
+const USAGE: &str = "usage: 07_ucr TRAIN.ts TEST.ts [--cell lstm|gru|rnn] [--hidden 64] [--layers 1] [--bidirectional] [--readout last-and-mean] [--epochs 100] [--batch 16] [--lr 0.01] [--clip 1] [--cosine] [--seed 1] [--backend flex] [--out DIR] [--plot PATH.svg] [--resume]";
 
 /// `--readout`'s value.
 fn parse_readout(value: &str) -> Result<Readout, String> {
@@ -57,23 +54,13 @@ fn main() {
 }
 
 fn run() -> common::Outcome {
-    let flags = common::Flags::parse_with_files(
+    let (flags, training) = common::Training::parse_with_files(
+        "07_ucr",
         &[
-            "cell",
-            "hidden",
-            "layers",
-            "readout",
-            "epochs",
-            "batch",
-            "lr",
-            "clip",
-            "seed",
+            "cell", "hidden", "layers", "readout", "epochs", "batch", "lr", "clip", "seed",
             "backend",
-            "save",
-            "plot",
-            "checkpoint",
         ],
-        &["bidirectional", "cosine", "resume"],
+        &["bidirectional", "cosine"],
     )
     .map_err(|e| format!("{e}\n{USAGE}"))?;
     let [train_path, test_path] = flags.positional.as_slice() else {
@@ -92,10 +79,6 @@ fn run() -> common::Outcome {
     let learning_rate: f64 = flags.value("lr", 0.01)?;
     let clip: f64 = flags.value("clip", 1.0)?; // 0: no clipping
     let seed: u64 = flags.value("seed", 1)?;
-    let save: Option<PathBuf> = flags.optional("save")?;
-    let checkpoint: Option<PathBuf> = flags.optional("checkpoint")?;
-    let plot = flags.plot()?;
-    let resume = flags.switch("resume");
     let device = flags.device()?;
     let train = read_ts(train_path)?;
     let test = read_ts(test_path)?;
@@ -155,12 +138,7 @@ fn run() -> common::Outcome {
             LrSchedule::Constant
         })
         .with_progress(ProgressMode::BarOnly);
-    let config = config.with_checkpoint(checkpoint.as_ref().map(|dir| {
-        CheckpointConfig::new(dir.clone())
-            .with_every(10)
-            .with_keep_best(false)
-    }));
-    let mut trainer = Trainer::new(config).with_callback(move |r| {
+    let trainer = Trainer::new(training.checkpointed(config, 10)).with_callback(move |r| {
         if r.epoch % 10 == 0 || r.epoch == epochs {
             println!(
                 "epoch {:>3}/{epochs}: loss {:.4}, training accuracy {:.3}",
@@ -168,24 +146,9 @@ fn run() -> common::Outcome {
             );
         }
     });
-    // Ctrl-C finishes the current step, saves a checkpoint (with --checkpoint) and goes on to
-    // the report with the model trained so far.
-    let stop = trainer.stop_handle();
-    ctrlc::set_handler(move || stop.stop())?;
-    let fitted = match (&checkpoint, resume) {
-        (Some(dir), true) => trainer.resume(dir, model, &train_data, None)?,
-        (None, true) => return Err("--resume needs --checkpoint DIR".into()),
-        (_, false) => trainer.fit(model, &train_data, None)?,
-    };
-    if let StopReason::Interrupted { epoch, step } = fitted.stop_reason {
-        println!(
-            "
-interrupted at epoch {epoch}, step {step}"
-        );
-        if checkpoint.is_some() {
-            println!("continue with the same arguments and --resume");
-        }
-    }
+    // Ctrl-C finishes the current step, saves a checkpoint and goes on to the report with
+    // the model trained so far.
+    let fitted = training.fit(trainer, model, &train_data, None)?;
     let seconds: f64 = fitted.history.epochs.iter().map(|e| e.seconds).sum();
 
     let matrix = fitted
@@ -200,17 +163,16 @@ interrupted at epoch {epoch}, step {step}"
     );
     print!("{matrix}");
 
-    if let Some(path) = &plot {
-        fitted.history.plot(path)?;
-        println!("\nwrote the loss and accuracy curves to {path:?}");
-    }
-    if let Some(dir) = &save {
-        // The model with its config (SequenceModel::load needs nothing else), the normaliser
-        // its inputs need, and the history.
-        fitted.model.save(dir)?;
-        normalizer.save(dir.join("normalizer.json"))?;
-        fitted.history.write_json(dir.join("history.json"))?;
-        println!("\nsaved model.json, model.bpk, normalizer.json and history.json in {dir:?}");
-    }
+    // The model with its config (SequenceModel::load needs nothing else), the normaliser its
+    // inputs need, the history and its curves.
+    let dir = &training.out;
+    fitted.model.save(dir)?;
+    normalizer.save(dir.join("normalizer.json"))?;
+    fitted.history.write_json(dir.join("history.json"))?;
+    println!(
+        "\nsaved model.json, model.bpk, normalizer.json and history.json in {}",
+        dir.display()
+    );
+    training.plot(&fitted.history)?;
     Ok(())
 }
