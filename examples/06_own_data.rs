@@ -20,7 +20,8 @@
 //! 3. standardises each feature with the training part's mean and deviation (`Normalizer`);
 //! 4. trains a GRU classifier with early stopping on the validation loss, keeping the best
 //!    epoch's weights, and prints the test accuracy and the confusion matrix;
-//! 5. saves the model (`model.json`, `model.bpk`) and the normaliser to `<out>`
+//! 5. saves the model (`model.bpk`, with a readable copy of its config in `model.json`) and the
+//!    normaliser to `<out>`
 //!    [target/example-runs/06_own_data];
 //! 6. loads both back, as a separate program would, and labels a new sequence.
 //!

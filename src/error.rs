@@ -491,7 +491,7 @@ pub enum RecurrentError {
         /// `"early stopping"` or `"keeping the best checkpoint"`.
         what: &'static str,
     },
-    /// A saved model's folder or one of its files (`model.json`, `model.bpk`) does not exist.
+    /// A saved model's folder or its `model.bpk` does not exist.
     #[error(
         "model file not found: expected {path:?} (written by SequenceModel::save), found nothing there"
     )]
@@ -499,8 +499,8 @@ pub enum RecurrentError {
         /// The folder or file that is missing.
         path: PathBuf,
     },
-    /// A saved model's file that could not be read or parsed: not JSON, no model config,
-    /// a truncated or corrupt Burnpack file.
+    /// A saved model's file that could not be read or parsed: a truncated or corrupt Burnpack
+    /// file, or one without a model config (or with one that is not JSON or no model config).
     #[error("unreadable model file {path:?}: {reason}")]
     ModelFileUnreadable {
         /// The file.

@@ -11,7 +11,7 @@ use std::path::Path;
 use burn::store::{BurnpackStore, ModuleSnapshot};
 
 use crate::RecurrentError;
-use crate::io::burnpack::{LoadProblem, load_exact};
+use crate::io::burnpack::{LoadProblem, load_exact, read_metadata};
 use crate::io::{replace_atomically, write_atomically};
 use crate::layers::cell::CellKind;
 use crate::layers::params::UniformInit;
@@ -135,16 +135,28 @@ impl RecurrentState {
     }
 }
 
-/// The weights' file in a saved model's folder.
+/// A saved model's file: its weights and, in its metadata, its config.
 const WEIGHTS_FILE: &str = "model.bpk";
-/// The config's file in a saved model's folder.
+/// The copy of the config beside it, for people and tools.
 const CONFIG_FILE: &str = "model.json";
-/// `model.json`'s `"format"` marker.
+/// The key of the config in `model.bpk`'s metadata.
+const CONFIG_KEY: &str = "recurrent.model";
+/// The config's `"format"` marker.
 const FILE_FORMAT: &str = "recurrent-sequence-model";
-/// `model.json`'s `"version"`.
+/// The config's `"version"`.
 const FILE_VERSION: u64 = 1;
 
-/// Reads and checks a saved model's `model.json`.
+/// The config as saved: `{"format", "version", "config"}`.
+fn model_config_json(config: &SequenceModelConfig) -> Result<String, serde_json::Error> {
+    serde_json::to_string_pretty(&serde_json::json!({
+        "format": FILE_FORMAT,
+        "version": FILE_VERSION,
+        "config": config,
+    }))
+}
+
+/// Reads the config saved in the metadata of `path` (a `model.bpk`), checking its marker and
+/// version.
 fn read_model_config(path: &Path) -> Result<SequenceModelConfig, RecurrentError> {
     let unreadable = |reason: String| RecurrentError::ModelFileUnreadable {
         path: path.to_path_buf(),
@@ -157,17 +169,25 @@ fn read_model_config(path: &Path) -> Result<SequenceModelConfig, RecurrentError>
             expected,
             found,
         };
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(RecurrentError::ModelFileNotFound {
-                path: path.to_path_buf(),
-            });
+    let text = match read_metadata(path, CONFIG_KEY) {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            return Err(unreadable(format!(
+                "expected the model's config in its metadata under {CONFIG_KEY:?} (as SequenceModel::save writes it), found none"
+            )));
         }
-        Err(e) => return Err(unreadable(e.to_string())),
+        Err(LoadProblem::Unreadable(reason)) => return Err(unreadable(reason)),
+        Err(LoadProblem::Mismatch {
+            what,
+            expected,
+            found,
+        }) => return Err(mismatch(&what, expected, found)),
     };
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| unreadable(format!("expected JSON, found a syntax error: {e}")))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        unreadable(format!(
+            "expected JSON under {CONFIG_KEY:?} in its metadata, found a syntax error: {e}"
+        ))
+    })?;
     let field = |name: &str| match value.get(name) {
         Some(v) => v.to_string(),
         None => format!("no {name:?} field"),
@@ -498,18 +518,18 @@ impl SequenceModel {
         &self.config
     }
 
-    /// Saves the model to the folder `dir` (created if needed): the weights to
-    /// `dir/model.bpk` (Burnpack) and the config to `dir/model.json`, for
-    /// [`load`](Self::load).
+    /// Saves the model to the folder `dir` (created if needed) for [`load`](Self::load):
+    /// `dir/model.bpk` (Burnpack) holds the weights and, in its metadata, the config;
+    /// `dir/model.json` is a copy of the config to read (`load` does not need it).
     ///
-    /// Each file is written to a temporary file beside it and renamed over the old one, the
-    /// weights first: a failed save leaves the earlier files intact (at worst new weights
-    /// beside the earlier config, when only the config's rename fails) and `model.json` never
-    /// describes weights that were not written.
+    /// The model is one file, written to a temporary file beside it, synced and renamed over
+    /// the old one: a save that fails or is cut short leaves the earlier model whole, and a
+    /// model that loads always has its own config. `model.json` is replaced the same way
+    /// afterwards.
     ///
     /// # Errors
     /// [`WriteFailed`](RecurrentError::WriteFailed), naming the folder or the file that could
-    /// not be written.
+    /// not be written (when only `model.json` fails, the model itself is saved).
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<(), RecurrentError> {
         let dir = dir.as_ref();
         let failed = |path: &Path, reason: String| RecurrentError::WriteFailed {
@@ -517,30 +537,28 @@ impl SequenceModel {
             reason,
         };
         std::fs::create_dir_all(dir).map_err(|e| failed(dir, e.to_string()))?;
+        let config_path = dir.join(CONFIG_FILE);
+        let json =
+            model_config_json(&self.config).map_err(|e| failed(&config_path, e.to_string()))?;
 
         let weights = dir.join(WEIGHTS_FILE);
         replace_atomically(&weights, |temp| {
             let mut store = BurnpackStore::from_file(temp)
                 .auto_extension(false)
-                .overwrite(true);
+                .overwrite(true)
+                .metadata(CONFIG_KEY, json.as_str());
             self.save_into(&mut store)
                 .map_err(|e| std::io::Error::other(e.to_string()))
         })
         .map_err(|e| failed(&weights, e.to_string()))?;
 
-        let config = dir.join(CONFIG_FILE);
-        let json = serde_json::to_string_pretty(&serde_json::json!({
-            "format": FILE_FORMAT,
-            "version": FILE_VERSION,
-            "config": &self.config,
-        }))
-        .map_err(|e| failed(&config, e.to_string()))?;
-        write_atomically(&config, json.as_bytes()).map_err(|e| failed(&config, e.to_string()))
+        write_atomically(&config_path, json.as_bytes())
+            .map_err(|e| failed(&config_path, e.to_string()))
     }
 
     /// Loads a model [`save`](Self::save)d to the folder `dir`, onto `device`: builds it from
-    /// `dir/model.json` and reads its weights from `dir/model.bpk`. Any backend loads what
-    /// any other saved.
+    /// the config in `dir/model.bpk`'s metadata and reads its weights from the same file
+    /// (`model.json`, the readable copy, is not read). Any backend loads what any other saved.
     ///
     /// ```
     /// use burn::tensor::{Device, Tensor, TensorData};
@@ -571,15 +589,15 @@ impl SequenceModel {
     /// ```
     ///
     /// # Errors
-    /// - [`ModelFileNotFound`](RecurrentError::ModelFileNotFound): no `dir`, `model.json`
-    ///   or `model.bpk`.
-    /// - [`ModelFileUnreadable`](RecurrentError::ModelFileUnreadable): a file that cannot be
-    ///   read, a `model.json` that is not JSON or holds no model config, a `model.bpk` that
-    ///   is truncated or not Burnpack.
-    /// - [`ModelFileMismatch`](RecurrentError::ModelFileMismatch): a `model.json` of another
-    ///   format or version, a `model.bpk` whose tensors (names, shapes, element types) are not
-    ///   those of the config's model.
-    /// - The errors of [`SequenceModelConfig::try_init`], for an edited config.
+    /// - [`ModelFileNotFound`](RecurrentError::ModelFileNotFound): no `dir` or `model.bpk`.
+    /// - [`ModelFileUnreadable`](RecurrentError::ModelFileUnreadable): a `model.bpk` that
+    ///   cannot be read, is truncated or not Burnpack, or holds no model config (or one that
+    ///   is not JSON, or not a `SequenceModelConfig`) in its metadata.
+    /// - [`ModelFileMismatch`](RecurrentError::ModelFileMismatch): a config of another format
+    ///   or version, tensors (names, shapes, element types) that are not those of the
+    ///   config's model.
+    /// - The errors of [`SequenceModelConfig::try_init`], for a config no model can be built
+    ///   from.
     pub fn load(dir: impl AsRef<Path>, device: &Device) -> Result<SequenceModel, RecurrentError> {
         let dir = dir.as_ref();
         if std::fs::metadata(dir).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
@@ -587,15 +605,13 @@ impl SequenceModel {
                 path: dir.to_path_buf(),
             });
         }
-        let config_path = dir.join(CONFIG_FILE);
-        let config = read_model_config(&config_path)?;
-
         let weights = dir.join(WEIGHTS_FILE);
         if std::fs::metadata(&weights).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
             return Err(RecurrentError::ModelFileNotFound { path: weights });
         }
+        let config = read_model_config(&weights)?;
         let model = config.try_init(device)?;
-        load_exact(model, &weights, "model.json's model").map_err(|problem| match problem {
+        load_exact(model, &weights, "the model of its config").map_err(|problem| match problem {
             LoadProblem::Unreadable(reason) => RecurrentError::ModelFileUnreadable {
                 path: weights.clone(),
                 reason,

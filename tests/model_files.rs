@@ -1,12 +1,14 @@
-//! `SequenceModel::save` and `SequenceModel::load`: a model folder (`model.json` beside
-//! `model.bpk`) that loads for inference alone, on any backend, and every way loading it can
-//! fail.
+//! `SequenceModel::save` and `SequenceModel::load`: a model folder (`model.bpk`, the weights
+//! with the config in its metadata, and `model.json`, a copy of the config to read) that loads
+//! for inference alone, on any backend, and every way loading it can fail.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
+use burn::store::burn_pack::Reader;
+use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::{Device, Tensor, TensorData};
 use common::{cpu_devices, scratch};
 use recurrent::data::SumSignConfig;
@@ -55,6 +57,31 @@ fn saved(name: &str) -> (PathBuf, SequenceModel) {
         .init(&common::default_cpu());
     model.save(&dir).unwrap();
     (dir, model)
+}
+
+/// The metadata key `SequenceModel::save` keeps the config under in `model.bpk`.
+const CONFIG_KEY: &str = "recurrent.model";
+
+/// The config text saved in `dir/model.bpk`'s metadata.
+fn saved_config_text(dir: &Path) -> String {
+    Reader::from_file_exact(dir.join("model.bpk"))
+        .unwrap()
+        .metadata()
+        .get(CONFIG_KEY)
+        .expect("a saved model keeps its config in model.bpk")
+        .clone()
+}
+
+/// Writes `dir/model.bpk` by hand: `model`'s tensors, and `config` (or nothing) as the
+/// config in its metadata, for files `save` never writes.
+fn write_model_file(dir: &Path, model: &SequenceModel, config: Option<&str>) {
+    let mut store = BurnpackStore::from_file(dir.join("model.bpk"))
+        .auto_extension(false)
+        .overwrite(true);
+    if let Some(config) = config {
+        store = store.metadata(CONFIG_KEY, config);
+    }
+    model.save_into(&mut store).unwrap();
 }
 
 fn load_err(dir: &Path) -> RecurrentError {
@@ -286,26 +313,15 @@ fn a_folder_that_cannot_be_created_is_a_write_error() {
     assert_eq!(std::fs::read(&file).unwrap(), b"not a folder");
 }
 
-// ---- missing files ----
+// ---- missing files, and model.json ----
 
 #[test]
-fn a_missing_folder_or_file_names_its_path() {
+fn a_missing_folder_or_weight_file_names_its_path() {
     let dir = scratch("model_files/missing").join("nothing_here");
     let err = load_err(&dir);
     assert_eq!(err, RecurrentError::ModelFileNotFound { path: dir.clone() });
     assert!(err.to_string().contains("nothing_here"), "{err}");
     assert!(err.to_string().contains("expected"), "{err}");
-
-    let (dir, _) = saved("missing_json");
-    std::fs::remove_file(dir.join("model.json")).unwrap();
-    let err = load_err(&dir);
-    assert_eq!(
-        err,
-        RecurrentError::ModelFileNotFound {
-            path: dir.join("model.json")
-        }
-    );
-    assert!(err.to_string().contains("model.json"), "{err}");
 
     let (dir, _) = saved("missing_bpk");
     std::fs::remove_file(dir.join("model.bpk")).unwrap();
@@ -319,7 +335,52 @@ fn a_missing_folder_or_file_names_its_path() {
     assert!(err.to_string().contains("model.bpk"), "{err}");
 }
 
-// ---- model.json ----
+/// `model.json` is for reading: the model loads from `model.bpk` alone, whatever happened to
+/// the copy.
+#[test]
+fn model_json_is_a_copy_that_loading_does_not_need() {
+    let (dir, model) = saved("json_copy");
+    let device = common::default_cpu();
+    let json = dir.join("model.json");
+    assert_eq!(
+        std::fs::read_to_string(&json).unwrap(),
+        saved_config_text(&dir)
+    );
+    for damage in ["{\"format\": ", ""] {
+        std::fs::write(&json, damage).unwrap();
+        let loaded = SequenceModel::load(&dir, &device).unwrap();
+        assert_eq!(loaded.config(), model.config());
+        assert_eq!(predictions(&loaded, &device), predictions(&model, &device));
+    }
+    std::fs::remove_file(&json).unwrap();
+    let loaded = SequenceModel::load(&dir, &device).unwrap();
+    assert_eq!(loaded.config(), model.config());
+}
+
+/// A save whose `model.json` cannot be written still saved the model: `model.bpk` holds the
+/// new weights with their own config, so the folder never pairs weights with another
+/// model's config.
+#[test]
+fn a_save_that_fails_at_model_json_has_saved_the_model() {
+    let (dir, _) = saved("json_fails");
+    let device = common::default_cpu();
+    let blocker = dir.join(format!(".model.json.{}.tmp", std::process::id()));
+    std::fs::create_dir(&blocker).unwrap();
+    let other = SequenceModelConfig::new(CellType::Lstm, INPUT, 4, 3)
+        .with_readout(Readout::Mean)
+        .init(&device);
+    let err = other.save(&dir).unwrap_err();
+    assert!(
+        matches!(&err, RecurrentError::WriteFailed { path, .. } if *path == dir.join("model.json")),
+        "{err}"
+    );
+    let loaded = SequenceModel::load(&dir, &device).unwrap();
+    assert_eq!(loaded.config(), other.config());
+    assert_eq!(predictions(&loaded, &device), predictions(&other, &device));
+    std::fs::remove_dir(&blocker).unwrap();
+}
+
+// ---- the config in model.bpk ----
 
 fn unreadable_reason(err: RecurrentError, file: &Path) -> String {
     match err {
@@ -347,120 +408,128 @@ fn mismatch(err: RecurrentError, file: &Path) -> (String, String, String) {
 }
 
 #[test]
-fn model_json_that_is_not_json_names_the_parse_error() {
-    let (dir, _) = saved("not_json");
-    let json = dir.join("model.json");
-    std::fs::write(&json, "{\"format\": \"recurrent-sequence-model\", ").unwrap();
+fn weights_without_a_config_name_the_metadata_key() {
+    let (dir, model) = saved("no_config");
+    write_model_file(&dir, &model, None);
     let err = load_err(&dir);
     let message = err.to_string();
-    let reason = unreadable_reason(err, &json);
-    assert!(reason.contains("expected JSON"), "{reason}");
-    assert!(reason.contains("EOF"), "{reason}");
-    assert!(message.contains("model.json"), "{message}");
+    let reason = unreadable_reason(err, &dir.join("model.bpk"));
+    assert!(reason.contains("\"recurrent.model\""), "{reason}");
+    assert!(reason.contains("found none"), "{reason}");
+    assert!(message.contains("model.bpk"), "{message}");
 }
 
 #[test]
-fn model_json_without_a_model_config_names_what_is_missing() {
-    let (dir, _) = saved("not_a_config");
-    let json = dir.join("model.json");
+fn a_config_that_is_not_json_names_the_parse_error() {
+    let (dir, model) = saved("not_json");
+    write_model_file(
+        &dir,
+        &model,
+        Some("{\"format\": \"recurrent-sequence-model\", "),
+    );
+    let reason = unreadable_reason(load_err(&dir), &dir.join("model.bpk"));
+    assert!(reason.contains("expected JSON"), "{reason}");
+    assert!(reason.contains("EOF"), "{reason}");
+}
+
+#[test]
+fn a_config_that_is_no_model_config_names_what_is_missing() {
+    let (dir, model) = saved("not_a_config");
+    let bpk = dir.join("model.bpk");
+    let good = saved_config_text(&dir);
+    let with_config = |text: &str| {
+        write_model_file(&dir, &model, Some(text));
+        load_err(&dir)
+    };
 
     // The marker and version, but a config without its cell.
-    std::fs::write(
-        &json,
-        r#"{"format": "recurrent-sequence-model", "version": 1,
-            "config": {"input_size": 3, "hidden_size": 5, "output_size": 2}}"#,
-    )
-    .unwrap();
-    let reason = unreadable_reason(load_err(&dir), &json);
+    let reason = unreadable_reason(
+        with_config(
+            r#"{"format": "recurrent-sequence-model", "version": 1,
+                "config": {"input_size": 3, "hidden_size": 5, "output_size": 2}}"#,
+        ),
+        &bpk,
+    );
     assert!(reason.contains("SequenceModelConfig"), "{reason}");
     assert!(reason.contains("missing field `cell`"), "{reason}");
 
     // A cell of the wrong type.
-    std::fs::write(
-        &json,
-        r#"{"format": "recurrent-sequence-model", "version": 1,
-            "config": {"cell": "Transformer", "input_size": 3, "hidden_size": 5,
-                       "output_size": 2, "num_layers": 1, "bidirectional": false,
-                       "dropout": 0.0, "nonlinearity": "Tanh", "readout": "Last"}}"#,
-    )
-    .unwrap();
-    let reason = unreadable_reason(load_err(&dir), &json);
+    let reason = unreadable_reason(
+        with_config(
+            r#"{"format": "recurrent-sequence-model", "version": 1,
+                "config": {"cell": "Transformer", "input_size": 3, "hidden_size": 5,
+                           "output_size": 2, "num_layers": 1, "bidirectional": false,
+                           "dropout": 0.0, "nonlinearity": "Tanh", "readout": "Last"}}"#,
+        ),
+        &bpk,
+    );
     assert!(reason.contains("Transformer"), "{reason}");
 
     // No config at all.
-    std::fs::write(
-        &json,
-        r#"{"format": "recurrent-sequence-model", "version": 1}"#,
-    )
-    .unwrap();
-    let reason = unreadable_reason(load_err(&dir), &json);
+    let reason = unreadable_reason(
+        with_config(r#"{"format": "recurrent-sequence-model", "version": 1}"#),
+        &bpk,
+    );
     assert!(reason.contains("\"config\""), "{reason}");
     assert!(reason.contains("found none"), "{reason}");
 
     // A config the model cannot be built from: try_init's own error.
-    let mut value: serde_json::Value = serde_json::from_str(
-        &serde_json::to_string(&serde_json::json!({
-            "format": "recurrent-sequence-model",
-            "version": 1,
-            "config": small(CellType::Gru),
-        }))
-        .unwrap(),
-    )
-    .unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&good).unwrap();
     value["config"]["output_size"] = 0.into();
-    std::fs::write(&json, value.to_string()).unwrap();
-    assert_eq!(load_err(&dir), RecurrentError::ZeroOutputSize);
+    assert_eq!(
+        with_config(&value.to_string()),
+        RecurrentError::ZeroOutputSize
+    );
 }
 
 #[test]
 fn a_wrong_format_marker_or_version_is_a_mismatch() {
-    let (dir, _) = saved("marker");
-    let json = dir.join("model.json");
-    let good: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    let write = |edit: &dyn Fn(&mut serde_json::Value)| {
+    let (dir, model) = saved("marker");
+    let bpk = dir.join("model.bpk");
+    let good: serde_json::Value = serde_json::from_str(&saved_config_text(&dir)).unwrap();
+    let with = |edit: &dyn Fn(&mut serde_json::Value)| {
         let mut value = good.clone();
         edit(&mut value);
-        std::fs::write(&json, value.to_string()).unwrap();
+        write_model_file(&dir, &model, Some(&value.to_string()));
+        load_err(&dir)
     };
 
-    // Some other JSON file: a history, say.
-    std::fs::write(&json, r#"{"epochs": []}"#).unwrap();
-    let (what, expected, found) = mismatch(load_err(&dir), &json);
+    // Some other JSON: a history, say.
+    write_model_file(&dir, &model, Some(r#"{"epochs": []}"#));
+    let (what, expected, found) = mismatch(load_err(&dir), &bpk);
     assert_eq!(what, "format");
     assert_eq!(expected, "\"recurrent-sequence-model\"");
     assert_eq!(found, "no \"format\" field");
 
-    write(&|v| v["format"] = "burnpack".into());
-    let err = load_err(&dir);
+    let err = with(&|v| v["format"] = "burnpack".into());
     assert_eq!(
         err.to_string(),
         format!(
-            "model file {json:?} does not match: format: expected \"recurrent-sequence-model\", found \"burnpack\""
+            "model file {bpk:?} does not match: format: expected \"recurrent-sequence-model\", found \"burnpack\""
         )
     );
 
-    write(&|v| v["version"] = 2.into());
-    let (what, expected, found) = mismatch(load_err(&dir), &json);
+    let (what, expected, found) = mismatch(with(&|v| v["version"] = 2.into()), &bpk);
     assert_eq!((what.as_str(), expected.as_str()), ("version", "1"));
     assert_eq!(found, "2");
 
-    write(&|v| v["version"] = "1".into());
-    let (what, _, found) = mismatch(load_err(&dir), &json);
+    let (what, _, found) = mismatch(with(&|v| v["version"] = "1".into()), &bpk);
     assert_eq!((what.as_str(), found.as_str()), ("version", "\"1\""));
 
-    write(&|v| {
-        v.as_object_mut().unwrap().remove("version");
-    });
-    let (_, _, found) = mismatch(load_err(&dir), &json);
+    let (_, _, found) = mismatch(
+        with(&|v| {
+            v.as_object_mut().unwrap().remove("version");
+        }),
+        &bpk,
+    );
     assert_eq!(found, "no \"version\" field");
 
     // Put back, it loads again.
-    write(&|_| {});
+    write_model_file(&dir, &model, Some(&good.to_string()));
     SequenceModel::load(&dir, &common::default_cpu()).unwrap();
 }
 
-// ---- model.bpk ----
+// ---- the tensors in model.bpk ----
 
 #[test]
 fn a_truncated_or_corrupt_weight_file_gives_burn_stores_reason() {
@@ -519,17 +588,11 @@ fn a_truncated_or_corrupt_weight_file_gives_burn_stores_reason() {
 
 #[test]
 fn weights_of_another_shape_name_the_tensor_and_both_shapes() {
-    let dir = scratch("model_files/other_shape");
+    let (dir, _) = saved("other_shape");
     let device = common::default_cpu();
-    let config = small(CellType::Gru);
-    config.init(&device).save(&dir).unwrap();
-    // Weights of a wider GRU, under the first one's config.
-    let other = scratch("model_files/other_shape_wider");
-    SequenceModelConfig::new(CellType::Gru, INPUT, 8, 2)
-        .init(&device)
-        .save(&other)
-        .unwrap();
-    std::fs::copy(other.join("model.bpk"), dir.join("model.bpk")).unwrap();
+    // The tensors of a wider GRU under the saved one's config.
+    let wider = SequenceModelConfig::new(CellType::Gru, INPUT, 8, 2).init(&device);
+    write_model_file(&dir, &wider, Some(&saved_config_text(&dir)));
 
     let err = load_err(&dir);
     let message = err.to_string();
@@ -557,11 +620,12 @@ fn weights_of_another_cell_or_depth_name_the_tensors() {
         ("direction", small(CellType::Gru).with_bidirectional(true)),
     ];
     for (name, weights_of) in cases {
-        let dir = scratch(&format!("model_files/other_{name}"));
-        small(CellType::Gru).init(&device).save(&dir).unwrap();
-        let other = scratch(&format!("model_files/other_{name}_source"));
-        weights_of.init(&device).save(&other).unwrap();
-        std::fs::copy(other.join("model.bpk"), dir.join("model.bpk")).unwrap();
+        let (dir, _) = saved(&format!("other_{name}"));
+        write_model_file(
+            &dir,
+            &weights_of.init(&device),
+            Some(&saved_config_text(&dir)),
+        );
         let err = load_err(&dir);
         let message = err.to_string();
         let (what, expected, found) = mismatch(err, &dir.join("model.bpk"));

@@ -1,9 +1,10 @@
-//! Loading a Burnpack file into a module that it must fit exactly: the one check behind
-//! `SequenceModel::load` and `Trainer::resume`.
+//! Loading a Burnpack file into a module that it must fit exactly (the one check behind
+//! `SequenceModel::load` and `Trainer::resume`), and reading a file's metadata.
 
 use std::path::Path;
 
 use burn::module::Module;
+use burn::store::burn_pack::Reader;
 use burn::store::{ApplyError, BurnpackStore, ModuleSnapshot};
 
 /// Why a Burnpack file did not load; each caller turns it into its own error variant.
@@ -21,26 +22,13 @@ pub(crate) enum LoadProblem {
 
 /// `model` with the tensors of the Burnpack file at `path`, which must have exactly the
 /// module's tensors with the same shapes and element types; `whose` names the module in
-/// messages (for example "model.json's model").
+/// messages (for example "the model resuming it").
 pub(crate) fn load_exact<M: Module>(
     mut model: M,
     path: &Path,
     whose: &str,
 ) -> Result<M, LoadProblem> {
-    match std::fs::metadata(path) {
-        Err(e) => return Err(LoadProblem::Unreadable(e.to_string())),
-        Ok(meta) if !meta.is_file() => {
-            let found = if meta.is_dir() {
-                "a folder"
-            } else {
-                "no regular file"
-            };
-            return Err(LoadProblem::Unreadable(format!(
-                "expected a Burnpack file, found {found}"
-            )));
-        }
-        Ok(_) => {}
-    }
+    check_is_file(path)?;
     // Checked here rather than by the store, so that every problem gets its own message.
     let mut store = BurnpackStore::from_file(path)
         .auto_extension(false)
@@ -98,4 +86,31 @@ pub(crate) fn load_exact<M: Module>(
         ));
     }
     Ok(model)
+}
+
+/// The value of `key` in the metadata of the Burnpack file at `path` (`None` when the file has
+/// no such entry); reads the header and metadata only.
+pub(crate) fn read_metadata(path: &Path, key: &str) -> Result<Option<String>, LoadProblem> {
+    check_is_file(path)?;
+    let reader = Reader::from_file_exact(path)
+        .map_err(|e| LoadProblem::Unreadable(format!("expected a Burnpack file, found: {e}")))?;
+    Ok(reader.metadata().get(key).cloned())
+}
+
+/// A readable regular file at `path`, or why not.
+fn check_is_file(path: &Path) -> Result<(), LoadProblem> {
+    match std::fs::metadata(path) {
+        Err(e) => Err(LoadProblem::Unreadable(e.to_string())),
+        Ok(meta) if !meta.is_file() => {
+            let found = if meta.is_dir() {
+                "a folder"
+            } else {
+                "no regular file"
+            };
+            Err(LoadProblem::Unreadable(format!(
+                "expected a Burnpack file, found {found}"
+            )))
+        }
+        Ok(_) => Ok(()),
+    }
 }
