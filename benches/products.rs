@@ -1,7 +1,10 @@
-//! The recurrence's per-step matrix product, `[batch x H] · [H x G*H]`, through the `gemm` crate
-//! (as every call did before) and through the crate's packed kernel (`W_hh` packed once per
-//! call, then one product per step), on the shapes of the UCR example and of the medium and
-//! large workloads split across two threads.
+//! The fused kernel's matrix products through the `gemm` crate (the one Burn's Flex backend
+//! uses, as the kernel did before) and through the crate's packed kernel:
+//! - the per-step product `[batch x H] · [H x G*H]` (`W_hh` packed once per call, then one
+//!   product per step), on the shapes of the seed workload, the UCR example and the medium and
+//!   large workloads split across two threads;
+//! - the weight gradient `dgates^T · h` (`[G*H x rows] · [rows x H]`, rows = steps x batch,
+//!   `dgates` stored `[rows x G*H]`), once per call, on the medium and large shapes.
 //!
 //! ```text
 //! cargo bench --bench products
@@ -11,14 +14,21 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use recurrent::__bench::{PackedProduct, gemm_product};
+use recurrent::__bench::PackedProduct;
 
 /// `(rows, inner, columns)`: a step's `[batch x H] · [H x 4H]` for an LSTM.
-const SHAPES: [(usize, usize, usize); 4] = [
+const STEP_SHAPES: [(usize, usize, usize); 4] = [
     (32, 32, 128),   // the seed workload
     (16, 64, 256),   // examples/07_ucr on BasicMotions
     (32, 128, 512),  // medium, one thread's half of the batch
     (32, 256, 1024), // large, one thread's half of the batch
+];
+
+/// `(rows, inner, columns)` of an LSTM's `dW_hh = dgates^T · h`: `[4H x steps*batch] · [steps*batch
+/// x H]`, for one thread's half of the batch.
+const GRADIENT_SHAPES: [(usize, usize, usize); 2] = [
+    (512, 50 * 32, 128),   // medium
+    (1024, 100 * 32, 256), // large
 ];
 
 fn values(len: usize, seed: usize) -> Vec<f32> {
@@ -27,18 +37,83 @@ fn values(len: usize, seed: usize) -> Vec<f32> {
         .collect()
 }
 
+/// `out = A b` through `gemm`, `b` row-major `[k x n]`, `A` `[m x k]` row-major or, with
+/// `a_transposed`, given as its row-major transpose `[k x m]`; on one thread, as each thread
+/// of the kernel runs its products.
+fn gemm_product(
+    out: &mut [f32],
+    a: &[f32],
+    a_transposed: bool,
+    b: &[f32],
+    m: usize,
+    k: usize,
+    n: usize,
+) {
+    let (a_col_stride, a_row_stride) = if a_transposed {
+        (m as isize, 1)
+    } else {
+        (1, k as isize)
+    };
+    // SAFETY: `a` holds `m * k` values at the strides given, `b` `k * n` row-major, `out`
+    // `m * n` row-major, and `out` does not alias them.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            a_col_stride,
+            a_row_stride,
+            b.as_ptr(),
+            1,
+            n as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
 fn products(c: &mut Criterion) {
     let mut group = c.benchmark_group("per-step-product");
-    for (m, k, n) in SHAPES {
+    for (m, k, n) in STEP_SHAPES {
         let (a, b) = (values(m * k, 1), values(k * n, 2));
         let mut out = vec![0.0; m * n];
         let shape = format!("{m}x{k}x{n}");
         group.bench_function(BenchmarkId::new("gemm", &shape), |bench| {
-            bench.iter(|| gemm_product(black_box(&mut out), black_box(&a), &b, m, k, n))
+            bench.iter(|| gemm_product(black_box(&mut out), black_box(&a), false, &b, m, k, n))
         });
         let packed = PackedProduct::new(&b, k, n);
         group.bench_function(BenchmarkId::new("packed", &shape), |bench| {
             bench.iter(|| packed.product(black_box(&mut out), black_box(&a), m))
+        });
+    }
+    group.finish();
+
+    // Packing `h` is part of each call here: the kernel packs it once per backward pass.
+    let mut group = c.benchmark_group("weight-gradient");
+    for (m, k, n) in GRADIENT_SHAPES {
+        let (at, b) = (values(k * m, 3), values(k * n, 4));
+        let mut out = vec![0.0; m * n];
+        let shape = format!("{m}x{k}x{n}");
+        group.bench_function(BenchmarkId::new("gemm", &shape), |bench| {
+            bench.iter(|| gemm_product(black_box(&mut out), black_box(&at), true, &b, m, k, n))
+        });
+        group.bench_function(BenchmarkId::new("packed", &shape), |bench| {
+            bench.iter(|| {
+                PackedProduct::new(black_box(&b), k, n).product_transposed(
+                    black_box(&mut out),
+                    black_box(&at),
+                    m,
+                )
+            })
         });
     }
     group.finish();

@@ -80,7 +80,7 @@ pub use error::RecurrentError;
 /// Internals for the crate's own benchmarks; not part of the API and not covered by semver.
 #[doc(hidden)]
 pub mod __bench {
-    pub use crate::kernels::bench::{PackedProduct, gemm_product};
+    pub use crate::kernels::bench::PackedProduct;
 }
 
 /// The README's code, compiled with the doctests so it cannot drift from the API.

@@ -7,7 +7,6 @@
 //! written next to its forward pass below.
 
 use super::activation::{sigmoid_in_place, tanh, tanh_in_place};
-use super::gemm::{Mat, matmul};
 use super::packed::PackedMatrix;
 use crate::layers::cell::{CellKind, Nonlinearity};
 
@@ -157,10 +156,10 @@ fn forward_impl(
     // The input projection of every step at once, with every bias that sits outside the
     // recurrence folded in (all but the GRU's b_hn).
     let mut projected = vec![0.0; seq * batch * gh];
-    matmul(
+    PackedMatrix::transposed(&inputs.w_ih, gh, input).matmul(
         &mut projected,
-        Mat::row_major(&inputs.x, seq * batch, input),
-        Mat::row_major(&inputs.w_ih, gh, input).t(),
+        &inputs.x,
+        seq * batch,
         false,
     );
     let mut bias = inputs.b_ih.clone();
@@ -190,7 +189,7 @@ fn forward_impl(
         vec![0.0; kept_steps * step_len]
     };
     // `W_hh^T` packed once for the per-step products.
-    let w_hh_t = PackedMatrix::new(&transpose(&inputs.w_hh, gh, h), h, gh);
+    let w_hh_t = PackedMatrix::transposed(&inputs.w_hh, gh, h);
     let mut h_prev = inputs.h0.clone();
     let mut c_prev = inputs.c0.clone();
     let mut recurrent = vec![0.0; batch * gh];
@@ -463,28 +462,19 @@ fn backward_impl(saved: &Saved, grad_out: &[f32], need_x: bool) -> Grads {
         &d_x_gates
     };
     let rows = seq * batch;
+    // The weight gradients `dgates^T · h_{t-1}` and `dgates^T · x` over every step at once.
     let mut w_hh_grad = vec![0.0; gh * h];
-    matmul(
+    PackedMatrix::new(&previous_hidden, rows, h).matmul_transposed(
         &mut w_hh_grad,
-        Mat::row_major(d_h_gates, rows, gh).t(),
-        Mat::row_major(&previous_hidden, rows, h),
+        d_h_gates,
+        gh,
         false,
     );
     let mut w_ih = vec![0.0; gh * input];
-    matmul(
-        &mut w_ih,
-        Mat::row_major(&d_x_gates, rows, gh).t(),
-        Mat::row_major(&inputs.x, rows, input),
-        false,
-    );
+    PackedMatrix::new(&inputs.x, rows, input).matmul_transposed(&mut w_ih, &d_x_gates, gh, false);
     let x = if need_x {
         let mut x = vec![0.0; rows * input];
-        matmul(
-            &mut x,
-            Mat::row_major(&d_x_gates, rows, gh),
-            Mat::row_major(&inputs.w_ih, gh, input),
-            false,
-        );
+        PackedMatrix::new(&inputs.w_ih, gh, input).matmul(&mut x, &d_x_gates, rows, false);
         x
     } else {
         Vec::new()
@@ -629,17 +619,6 @@ fn gate_slices(row: &[f32], h: usize) -> [&[f32]; 4] {
         &row[2 * h..3 * h],
         &row[3 * h..4 * h],
     ]
-}
-
-/// The transpose of a row-major `rows x cols` matrix, row-major.
-fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    let mut out = vec![0.0; rows * cols];
-    for (r, row) in values.chunks_exact(cols).enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            out[c * rows + r] = *v;
-        }
-    }
-    out
 }
 
 /// Sums the rows of a row-major matrix with `cols` columns.

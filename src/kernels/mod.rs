@@ -15,7 +15,6 @@
 #![allow(deprecated)]
 
 mod activation;
-mod gemm;
 mod host;
 mod packed;
 mod parallel;
@@ -23,13 +22,7 @@ mod parallel;
 /// The kernel's matrix products, public only for `benches/products.rs` (not part of the API).
 #[doc(hidden)]
 pub mod bench {
-    use super::gemm::{Mat, matmul};
     use super::packed::PackedMatrix;
-
-    /// `out = a b` for row-major `a` `[m x k]` and `b` `[k x n]` through the `gemm` crate.
-    pub fn gemm_product(out: &mut [f32], a: &[f32], b: &[f32], m: usize, k: usize, n: usize) {
-        matmul(out, Mat::row_major(a, m, k), Mat::row_major(b, k, n), false);
-    }
 
     /// A right operand packed once, as the recurrence packs `W_hh` once per call.
     pub struct PackedProduct(PackedMatrix);
@@ -43,6 +36,11 @@ pub mod bench {
         /// `out = a b` for a row-major `a` `[m x k]`.
         pub fn product(&self, out: &mut [f32], a: &[f32], m: usize) {
             self.0.matmul(out, a, m, false);
+        }
+
+        /// `out = at^T b` for a row-major `at` `[k x m]` (a weight gradient).
+        pub fn product_transposed(&self, out: &mut [f32], at: &[f32], m: usize) {
+            self.0.matmul_transposed(out, at, m, false);
         }
     }
 }
