@@ -26,8 +26,9 @@
 //! Ctrl-C stops training after the current step and saves a checkpoint; the model trained so
 //! far is then evaluated, reported and saved.
 //!
-//! These defaults reach 0.957-0.973 on ItalyPowerDemand and 0.95-1.0 on BasicMotions over
-//! seeds 1 to 10 (docs/data.md has the table, and PyTorch's figures).
+//! These defaults reach 0.945-0.973 on ItalyPowerDemand (mean 0.959; 0.969 with the default
+//! seed) and 0.975-1.0 on BasicMotions over seeds 1 to 10 (docs/data.md has the table, and
+//! PyTorch's figures).
 
 use recurrent::data::{Normalizer, read_ts};
 use recurrent::model::{CellType, Readout, SequenceModelConfig};

@@ -260,6 +260,20 @@ fn early_stopping_stops_and_restores_the_best_model() {
     assert_eq!(fitted.best_epoch, Some(1));
 }
 
+/// A checkpoint folder's index, `checkpoints.json`.
+fn index(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("checkpoints.json")).unwrap()).unwrap()
+}
+
+/// The checkpoints in a checkpoint folder.
+fn checkpoint_folders(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("ckpt-"))
+        .collect()
+}
+
 #[test]
 fn the_best_checkpoint_is_kept_next_to_the_latest() {
     let _serial = serial();
@@ -279,14 +293,8 @@ fn the_best_checkpoint_is_kept_next_to_the_latest() {
     let fitted = Trainer::new(config)
         .fit(model(&device), &train, Some(&valid))
         .unwrap();
-    let index: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("checkpoints.json")).unwrap())
-            .unwrap();
-    let folders: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.starts_with("ckpt-"))
-        .collect();
+    let index = index(&dir);
+    let folders = checkpoint_folders(&dir);
     // Only what the index names is left: the latest and the best.
     let named = [
         index["latest"].as_str().unwrap(),
@@ -314,10 +322,7 @@ fn a_fresh_run_does_not_keep_an_earlier_runs_best() {
     let device = common::default_cpu();
     let (train, valid) = (data(32, 4), data(64, 5));
     let dir = common::scratch("checkpoints/reused");
-    let index = || -> serde_json::Value {
-        serde_json::from_str(&std::fs::read_to_string(dir.join("checkpoints.json")).unwrap())
-            .unwrap()
-    };
+    let index = || index(&dir);
     let other = SequenceModelConfig::new(CellType::Gru, 1, 4, 1)
         .with_seed(Some(1))
         .init(&device);
@@ -333,14 +338,11 @@ fn a_fresh_run_does_not_keep_an_earlier_runs_best() {
         .fit(model(&device), &train, Some(&valid))
         .unwrap();
     assert!(index()["best"].is_null(), "{}", index());
-    let folders = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter(|e| {
-            let name = e.as_ref().unwrap().file_name();
-            name.to_string_lossy().starts_with("ckpt-")
-        })
-        .count();
-    assert_eq!(folders, 1, "only this run's latest checkpoint is left");
+    assert_eq!(
+        checkpoint_folders(&dir).len(),
+        1,
+        "only this run's latest checkpoint is left"
+    );
     let resumed = Trainer::new(config(3, Some(&dir)))
         .resume(&dir, model(&device), &train, Some(&valid))
         .unwrap();
@@ -418,10 +420,7 @@ fn saved_run(name: &str, seed: u64, epochs: usize) -> (Device, SequenceDataset, 
 }
 
 fn latest(dir: &Path) -> PathBuf {
-    let index: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("checkpoints.json")).unwrap())
-            .unwrap();
-    dir.join(index["latest"].as_str().unwrap())
+    dir.join(index(dir)["latest"].as_str().unwrap())
 }
 
 /// A checkpoint of another architecture, or saved with other options, is refused with a

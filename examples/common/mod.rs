@@ -166,12 +166,7 @@ impl Training {
         valued: &[&str],
         switches: &[&str],
     ) -> Result<(Flags, Self), String> {
-        let flags = Flags::parse(
-            &[valued, &TRAINING_FLAGS].concat(),
-            &[switches, &TRAINING_SWITCHES].concat(),
-        )?;
-        let training = Self::from_flags(&flags, example)?;
-        Ok((flags, training))
+        Self::parse_with(Flags::parse, example, valued, switches)
     }
 
     /// As [`parse`](Self::parse), keeping file arguments ([`Flags::parse_with_files`]).
@@ -180,7 +175,16 @@ impl Training {
         valued: &[&str],
         switches: &[&str],
     ) -> Result<(Flags, Self), String> {
-        let flags = Flags::parse_with_files(
+        Self::parse_with(Flags::parse_with_files, example, valued, switches)
+    }
+
+    fn parse_with(
+        parse: fn(&[&str], &[&str]) -> Result<Flags, String>,
+        example: &str,
+        valued: &[&str],
+        switches: &[&str],
+    ) -> Result<(Flags, Self), String> {
+        let flags = parse(
             &[valued, &TRAINING_FLAGS].concat(),
             &[switches, &TRAINING_SWITCHES].concat(),
         )?;
