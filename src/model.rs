@@ -155,6 +155,26 @@ fn model_config_json(config: &SequenceModelConfig) -> Result<String, serde_json:
     }))
 }
 
+/// A problem reading the saved model's file `path` as the error `load` returns.
+fn model_file_error(path: &Path, problem: LoadProblem) -> RecurrentError {
+    match problem {
+        LoadProblem::Unreadable(reason) => RecurrentError::ModelFileUnreadable {
+            path: path.to_path_buf(),
+            reason,
+        },
+        LoadProblem::Mismatch {
+            what,
+            expected,
+            found,
+        } => RecurrentError::ModelFileMismatch {
+            path: path.to_path_buf(),
+            what,
+            expected,
+            found,
+        },
+    }
+}
+
 /// Reads the config saved in the metadata of `path` (a `model.bpk`), checking its marker and
 /// version.
 fn read_model_config(path: &Path) -> Result<SequenceModelConfig, RecurrentError> {
@@ -169,20 +189,13 @@ fn read_model_config(path: &Path) -> Result<SequenceModelConfig, RecurrentError>
             expected,
             found,
         };
-    let text = match read_metadata(path, CONFIG_KEY) {
-        Ok(Some(text)) => text,
-        Ok(None) => {
-            return Err(unreadable(format!(
+    let text = read_metadata(path, CONFIG_KEY)
+        .map_err(|problem| model_file_error(path, problem))?
+        .ok_or_else(|| {
+            unreadable(format!(
                 "expected the model's config in its metadata under {CONFIG_KEY:?} (as SequenceModel::save writes it), found none"
-            )));
-        }
-        Err(LoadProblem::Unreadable(reason)) => return Err(unreadable(reason)),
-        Err(LoadProblem::Mismatch {
-            what,
-            expected,
-            found,
-        }) => return Err(mismatch(&what, expected, found)),
-    };
+            ))
+        })?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         unreadable(format!(
             "expected JSON under {CONFIG_KEY:?} in its metadata, found a syntax error: {e}"
@@ -611,22 +624,8 @@ impl SequenceModel {
         }
         let config = read_model_config(&weights)?;
         let model = config.try_init(device)?;
-        load_exact(model, &weights, "the model of its config").map_err(|problem| match problem {
-            LoadProblem::Unreadable(reason) => RecurrentError::ModelFileUnreadable {
-                path: weights.clone(),
-                reason,
-            },
-            LoadProblem::Mismatch {
-                what,
-                expected,
-                found,
-            } => RecurrentError::ModelFileMismatch {
-                path: weights.clone(),
-                what,
-                expected,
-                found,
-            },
-        })
+        load_exact(model, &weights, "the model of its config")
+            .map_err(|problem| model_file_error(&weights, problem))
     }
 
     /// Predictions for `inputs` `[batch, seq, input_size]`: `[batch, output_size]`, or
