@@ -98,11 +98,14 @@ std::thread_local! {
 const SPARE_BUFFERS: usize = 4;
 const SPARE_MAX_LEN: usize = 4 << 20;
 
-/// `len` zeros, in a spare buffer of this thread's when one is large enough.
+/// `len` zeros, in the smallest of this thread's spare buffers that is large enough (so a
+/// small request does not take the buffer a large one would need), if one is.
 fn zeroed(len: usize) -> Vec<f32> {
     let spare = SPARE.with(|spare| {
         let mut spare = spare.borrow_mut();
-        let fit = spare.iter().position(|b| b.capacity() >= len);
+        let fit = (0..spare.len())
+            .filter(|&i| spare[i].capacity() >= len)
+            .min_by_key(|&i| spare[i].capacity());
         fit.map(|i| spare.swap_remove(i))
     });
     match spare {
