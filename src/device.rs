@@ -2,7 +2,34 @@
 
 use burn::tensor::Device;
 
-use crate::RecurrentError;
+use thiserror::Error;
+
+/// A backend that cannot be had by name, one variant per mistake.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum DeviceError {
+    /// A backend name that is none of the crate's.
+    #[error("unknown backend {name:?}: expected one of \"flex\", \"ndarray\", \"wgpu\"")]
+    UnknownBackend {
+        /// The name that was given.
+        name: String,
+    },
+    /// A backend whose cargo feature this build does not have.
+    #[error(
+        "backend {backend:?} is not compiled in: expected one of [{available}], or rebuild with `--features {backend}`"
+    )]
+    NotCompiled {
+        /// The backend (and cargo feature) asked for.
+        backend: &'static str,
+        /// The backends this build has, comma-separated.
+        available: String,
+    },
+    /// wgpu found no adapter to run on.
+    #[error(
+        "no GPU adapter: expected wgpu to find a Vulkan, Metal or DX12 device, found none (on a headless Linux machine, install Mesa's lavapipe: apt-get install mesa-vulkan-drivers)"
+    )]
+    NoGpuAdapter,
+}
 
 /// The backends this build of the crate was compiled with, by name, in order of preference.
 pub fn available() -> Vec<&'static str> {
@@ -32,11 +59,11 @@ pub fn available() -> Vec<&'static str> {
 /// ```
 ///
 /// # Errors
-/// [`UnknownBackend`](RecurrentError::UnknownBackend) for a name that is none of the three,
-/// [`BackendNotCompiled`](RecurrentError::BackendNotCompiled) when its cargo feature is off,
-/// [`NoGpuAdapter`](RecurrentError::NoGpuAdapter) when wgpu finds no adapter (no Vulkan, Metal
+/// [`UnknownBackend`](DeviceError::UnknownBackend) for a name that is none of the three,
+/// [`NotCompiled`](DeviceError::NotCompiled) when its cargo feature is off,
+/// [`NoGpuAdapter`](DeviceError::NoGpuAdapter) when wgpu finds no adapter (no Vulkan, Metal
 /// or DX12 driver).
-pub fn from_name(name: &str) -> Result<Device, RecurrentError> {
+pub fn from_name(name: &str) -> Result<Device, DeviceError> {
     let lower = name.to_ascii_lowercase();
     match lower.as_str() {
         "flex" => {
@@ -59,25 +86,25 @@ pub fn from_name(name: &str) -> Result<Device, RecurrentError> {
             #[cfg(not(feature = "wgpu"))]
             Err(not_compiled("wgpu"))
         }
-        _ => Err(RecurrentError::UnknownBackend {
+        _ => Err(DeviceError::UnknownBackend {
             name: name.to_string(),
         }),
     }
 }
 
 #[cfg(feature = "wgpu")]
-fn wgpu_device() -> Result<Device, RecurrentError> {
+fn wgpu_device() -> Result<Device, DeviceError> {
     let adapters = Device::enumerate(burn::tensor::DeviceType::Wgpu);
     if adapters.is_empty() {
-        return Err(RecurrentError::NoGpuAdapter);
+        return Err(DeviceError::NoGpuAdapter);
     }
     Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice))
 }
 
 /// The error for a backend whose feature this build lacks (unused when all are compiled in).
 #[allow(dead_code)]
-fn not_compiled(backend: &'static str) -> RecurrentError {
-    RecurrentError::BackendNotCompiled {
+fn not_compiled(backend: &'static str) -> DeviceError {
+    DeviceError::NotCompiled {
         backend,
         available: available().join(", "),
     }

@@ -7,19 +7,19 @@
 //!
 //! ```
 //! use burn::tensor::{Device, Tensor};
-//! use recurrent::{LstmConfig, RecurrentError};
+//! use recurrent::{LayerError, LstmConfig, Recurrent};
 //!
 //! let device = Device::flex();
 //! let lstm = LstmConfig::new(1, 32).with_seed(Some(42)).init(&device);
 //! let input = Tensor::<3>::ones([8, 10, 1], &device); // [batch, seq, features]
 //! let (output, state) = lstm.forward(input, None);
 //! assert_eq!(output.dims(), [8, 10, 32]);
-//! assert_eq!(state.cell.dims(), [1, 8, 32]);
+//! assert_eq!(state.cell.map(|c| c.dims()), Some([1, 8, 32]));
 //!
 //! // The checked path returns an error instead of panicking.
 //! let wrong = Tensor::<3>::ones([8, 10, 3], &device);
 //! let err = lstm.try_forward(wrong, None).unwrap_err();
-//! assert_eq!(err, RecurrentError::InputSizeMismatch { expected: 1, found: 3 });
+//! assert_eq!(err, LayerError::InputSizeMismatch { expected: 1, found: 3 });
 //! ```
 //!
 //! A model trained end to end: [`SequenceModel`] (a recurrent layer, a readout and a linear
@@ -66,9 +66,11 @@
 //! | `wgpu` | no | Burn's GPU backend (Vulkan, Metal, DX12) |
 #![warn(missing_docs)]
 
+mod cell;
 pub mod data;
 pub mod device;
 mod error;
+mod init;
 mod io;
 mod kernels;
 pub mod layers;
@@ -87,8 +89,11 @@ pub mod __bench {
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+pub use data::DataError;
+pub use device::DeviceError;
 pub use layers::{
-    Gru, GruConfig, Lstm, LstmConfig, LstmState, Nonlinearity, RnnState, SimpleRnn, SimpleRnnConfig,
+    CellType, Gru, GruConfig, LayerError, Lstm, LstmConfig, Nonlinearity, Recurrent,
+    RecurrentLayer, RecurrentState, SimpleRnn, SimpleRnnConfig, WeightFileError,
 };
-pub use model::{CellType, Readout, SequenceModel, SequenceModelConfig};
-pub use train::{Objective, Trainer, TrainerConfig};
+pub use model::{ModelError, Readout, SequenceModel, SequenceModelConfig};
+pub use train::{Objective, TrainError, Trainer, TrainerConfig};

@@ -381,7 +381,7 @@ fn damaged_checkpoints_are_refused_with_clear_errors() {
     ] {
         let err = damage(file, bytes);
         assert!(
-            matches!(&err, RecurrentError::CheckpointUnreadable { path, .. } if path.ends_with(file)),
+            matches!(&err, TrainError::Checkpoint(CheckpointError::Unreadable { path, .. }) if path.ends_with(file)),
             "{file}: {err}"
         );
     }
@@ -390,19 +390,25 @@ fn damaged_checkpoints_are_refused_with_clear_errors() {
     std::fs::write(&index, "[").unwrap();
     let err = resume().unwrap_err().error;
     assert!(
-        matches!(err, RecurrentError::CheckpointUnreadable { .. }),
+        matches!(
+            err,
+            TrainError::Checkpoint(CheckpointError::Unreadable { .. })
+        ),
         "{err}"
     );
     std::fs::remove_file(&index).unwrap();
     assert_eq!(
         resume().unwrap_err().error,
-        RecurrentError::NoCheckpoint { dir: dir.clone() }
+        TrainError::Checkpoint(CheckpointError::NotFound { dir: dir.clone() })
     );
     std::fs::write(&index, original).unwrap();
     std::fs::remove_file(latest.join("model.bpk")).unwrap();
     let err = resume().unwrap_err().error;
     assert!(
-        matches!(err, RecurrentError::CheckpointUnreadable { .. }),
+        matches!(
+            err,
+            TrainError::Checkpoint(CheckpointError::Unreadable { .. })
+        ),
         "{err}"
     );
 }
@@ -452,14 +458,16 @@ fn a_checkpoint_that_does_not_fit_is_refused() {
     ] {
         let err = resume(other.init(&device), config(2, None));
         assert!(
-            matches!(err, RecurrentError::CheckpointMismatch { .. })
-                && err.to_string().contains(what),
+            matches!(
+                err,
+                TrainError::Checkpoint(CheckpointError::Mismatch { .. })
+            ) && err.to_string().contains(what),
             "{what}: {err}"
         );
     }
     let err = resume(model(&device), config(2, None).with_batch_size(8));
     assert!(
-        matches!(&err, RecurrentError::CheckpointMismatch { what, expected, found, .. }
+        matches!(&err, TrainError::Checkpoint(CheckpointError::Mismatch { what, expected, found, .. })
             if what.contains("batch_size") && expected == "8" && found == "16"),
         "{err}"
     );
@@ -482,7 +490,7 @@ fn divergence_keeps_the_last_good_checkpoint() {
     assert!(
         matches!(
             err.error,
-            RecurrentError::Diverged {
+            TrainError::Diverged {
                 epoch: 3,
                 step: 2,
                 ..
@@ -525,25 +533,25 @@ fn checkpoint_and_early_stopping_options_are_checked() {
     let base = || TrainerConfig::new(Objective::BinaryClassification);
     assert_eq!(
         fit(base().with_early_stopping(Some(EarlyStoppingConfig::new(0)))),
-        RecurrentError::ZeroPatience
+        TrainError::ZeroPatience
     );
     assert!(matches!(
         fit(base().with_early_stopping(Some(EarlyStoppingConfig::new(1).with_min_delta(-1.0)))),
-        RecurrentError::InvalidMinDelta { .. }
+        TrainError::InvalidMinDelta { .. }
     ));
     assert_eq!(
         fit(base().with_checkpoint(Some(CheckpointConfig::new("x".into()).with_every(0)))),
-        RecurrentError::ZeroCheckpointInterval
+        TrainError::ZeroCheckpointInterval
     );
     assert_eq!(
         fit(base().with_early_stopping(Some(EarlyStoppingConfig::new(2)))),
-        RecurrentError::MissingValidation {
+        TrainError::MissingValidation {
             what: "early stopping"
         }
     );
     assert!(matches!(
         fit(base().with_checkpoint(Some(CheckpointConfig::new("x".into()).with_keep_best(true)))),
-        RecurrentError::MissingValidation { .. }
+        TrainError::MissingValidation { .. }
     ));
 }
 

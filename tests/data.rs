@@ -168,7 +168,7 @@ fn generator_configs_that_cannot_work_are_rejected() {
         .generate(10, 1)
         .unwrap_err();
     assert!(
-        matches!(&err, RecurrentError::InvalidGeneratorConfig { reason, .. } if reason == "seq_len must be at least 1, found 0"),
+        matches!(&err, DataError::InvalidGeneratorConfig { reason, .. } if reason == "seq_len must be at least 1, found 0"),
         "{err}"
     );
     let err = AddingProblemConfig::new()
@@ -178,7 +178,7 @@ fn generator_configs_that_cannot_work_are_rejected() {
     assert!(
         matches!(
             err,
-            RecurrentError::InvalidGeneratorConfig {
+            DataError::InvalidGeneratorConfig {
                 generator: "AddingProblem",
                 ..
             }
@@ -192,7 +192,7 @@ fn generator_configs_that_cannot_work_are_rejected() {
     assert!(
         matches!(
             err,
-            RecurrentError::InvalidGeneratorConfig {
+            DataError::InvalidGeneratorConfig {
                 generator: "DelayedRecall",
                 ..
             }
@@ -206,7 +206,7 @@ fn generator_configs_that_cannot_work_are_rejected() {
     assert!(
         matches!(
             err,
-            RecurrentError::InvalidGeneratorConfig {
+            DataError::InvalidGeneratorConfig {
                 generator: "SineForecast",
                 ..
             }
@@ -253,7 +253,7 @@ fn a_dataset_from_the_users_numbers_is_validated() {
         .unwrap_err();
     assert_eq!(
         err,
-        RecurrentError::InvalidBinaryLabel {
+        DataError::InvalidBinaryLabel {
             sequence: 1,
             value: 0.5
         }
@@ -287,7 +287,7 @@ fn a_dataset_from_the_users_numbers_is_validated() {
     assert!(
         matches!(
             err,
-            RecurrentError::NonFiniteValue {
+            DataError::NonFiniteValue {
                 what: "target",
                 sequence: 1,
                 ..
@@ -336,7 +336,7 @@ fn a_dataset_from_the_users_numbers_is_validated() {
     assert!(
         matches!(
             err,
-            RecurrentError::RaggedSequences {
+            DataError::RaggedSequences {
                 what: "features in a step",
                 ..
             }
@@ -392,7 +392,7 @@ fn split_and_shuffle_keep_every_sequence_once() {
     for fraction in [0.0, 1.0, -0.5, f64::NAN, 0.001] {
         let err = data.split(fraction, 1).unwrap_err();
         assert!(
-            matches!(err, RecurrentError::InvalidSplitFraction { .. }),
+            matches!(err, DataError::InvalidSplitFraction { .. }),
             "{fraction}: {err}"
         );
     }

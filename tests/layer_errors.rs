@@ -23,7 +23,7 @@ fn zero_layers_is_rejected() {
         .with_num_layers(0)
         .try_init(&device())
         .unwrap_err();
-    assert_eq!(err, RecurrentError::ZeroLayers);
+    assert_eq!(err, LayerError::ZeroLayers);
     assert!(
         err.to_string()
             .contains("num_layers must be at least 1, found 0")
@@ -33,13 +33,13 @@ fn zero_layers_is_rejected() {
 #[test]
 fn zero_input_size_is_rejected() {
     let err = GruConfig::new(0, 4).try_init(&device()).unwrap_err();
-    assert_eq!(err, RecurrentError::ZeroInputSize);
+    assert_eq!(err, LayerError::ZeroInputSize);
 }
 
 #[test]
 fn zero_hidden_size_is_rejected() {
     let err = SimpleRnnConfig::new(3, 0).try_init(&device()).unwrap_err();
-    assert_eq!(err, RecurrentError::ZeroHiddenSize);
+    assert_eq!(err, LayerError::ZeroHiddenSize);
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn dropout_outside_zero_one_is_rejected() {
             .try_init(&device())
             .unwrap_err();
         assert!(
-            matches!(err, RecurrentError::InvalidDropout { dropout: d } if d.to_bits() == dropout.to_bits()),
+            matches!(err, LayerError::InvalidDropout { dropout: d } if d.to_bits() == dropout.to_bits()),
             "{dropout}: {err}"
         );
         assert!(err.to_string().contains("dropout must be in [0, 1)"));
@@ -78,7 +78,7 @@ fn wrong_feature_size_is_named() {
         .unwrap_err();
     assert_eq!(
         err,
-        RecurrentError::InputSizeMismatch {
+        LayerError::InputSizeMismatch {
             expected: 3,
             found: 7
         }
@@ -95,7 +95,7 @@ fn empty_batch_is_rejected() {
     let err = lstm(&device)
         .try_forward(Tensor::zeros([0, 5, 3], &device), None)
         .unwrap_err();
-    assert_eq!(err, RecurrentError::EmptyBatch { shape: [0, 5, 3] });
+    assert_eq!(err, LayerError::EmptyBatch { shape: [0, 5, 3] });
 }
 
 #[test]
@@ -104,13 +104,13 @@ fn empty_sequence_is_rejected() {
     let err = lstm(&device)
         .try_forward(Tensor::zeros([2, 0, 3], &device), None)
         .unwrap_err();
-    assert_eq!(err, RecurrentError::EmptySequence { shape: [2, 0, 3] });
+    assert_eq!(err, LayerError::EmptySequence { shape: [2, 0, 3] });
     // With batch_first = false the sequence is the first dimension.
     let gru = GruConfig::new(3, 4).with_batch_first(false).init(&device);
     let err = gru
         .try_forward(Tensor::zeros([0, 2, 3], &device), None)
         .unwrap_err();
-    assert_eq!(err, RecurrentError::EmptySequence { shape: [0, 2, 3] });
+    assert_eq!(err, LayerError::EmptySequence { shape: [0, 2, 3] });
 }
 
 #[test]
@@ -127,7 +127,7 @@ fn state_of_the_wrong_shape_is_named() {
         .unwrap_err();
     assert_eq!(
         err,
-        RecurrentError::StateShapeMismatch {
+        LayerError::StateShapeMismatch {
             which: "hidden",
             expected: [2, 2, 4],
             found: [1, 2, 4]
@@ -143,7 +143,7 @@ fn state_of_the_wrong_shape_is_named() {
         .unwrap_err();
     assert_eq!(
         err,
-        RecurrentError::StateShapeMismatch {
+        LayerError::StateShapeMismatch {
             which: "cell",
             expected: [2, 2, 4],
             found: [2, 3, 4]
@@ -159,7 +159,7 @@ fn state_of_the_wrong_shape_is_named() {
     let err = rnn.try_forward(input, Some(state)).unwrap_err();
     assert_eq!(
         err,
-        RecurrentError::StateShapeMismatch {
+        LayerError::StateShapeMismatch {
             which: "hidden",
             expected: [2, 2, 4],
             found: [1, 2, 4]
@@ -184,7 +184,7 @@ fn state_on_another_device_is_named() {
     assert!(
         matches!(
             &err,
-            RecurrentError::StateDeviceMismatch {
+            LayerError::StateDeviceMismatch {
                 which: "hidden",
                 ..
             }
@@ -204,7 +204,7 @@ fn step_on_a_bidirectional_layer_is_rejected() {
     let err = gru
         .try_step(Tensor::zeros([2, 3], &device), None)
         .unwrap_err();
-    assert_eq!(err, RecurrentError::StepOnBidirectional);
+    assert_eq!(err, LayerError::StepOnBidirectional);
 }
 
 #[test]
@@ -218,7 +218,7 @@ fn forward_panics_with_the_error_message() {
 fn missing_weight_file_is_named() {
     let path = common::scratch("layer_errors/missing").join("nowhere.pt");
     let err = lstm(&device()).load_pytorch(&path).unwrap_err();
-    assert_eq!(err, RecurrentError::WeightFileNotFound { path });
+    assert_eq!(err, WeightFileError::NotFound { path });
 }
 
 #[test]
@@ -237,7 +237,7 @@ fn unreadable_weight_file_is_reported() {
         std::fs::write(&path, bytes).expect("write");
         let err = lstm(&device()).load_pytorch(&path).unwrap_err();
         assert!(
-            matches!(&err, RecurrentError::UnreadableWeightFile { path: p, .. } if *p == path),
+            matches!(&err, WeightFileError::Unreadable { path: p, .. } if *p == path),
             "{name}: {err}"
         );
     }
@@ -247,10 +247,7 @@ fn unreadable_weight_file_is_reported() {
     let path = dir.join("truncated.pt");
     std::fs::write(&path, &real[..real.len() / 2]).expect("write");
     let err = lstm(&device()).load_pytorch(&path).unwrap_err();
-    assert!(
-        matches!(err, RecurrentError::UnreadableWeightFile { .. }),
-        "{err}"
-    );
+    assert!(matches!(err, WeightFileError::Unreadable { .. }), "{err}");
 }
 
 #[test]
@@ -259,7 +256,7 @@ fn missing_key_is_named() {
     let path = fixture_dir().join("lstm_l1_uni_bias_zero/weights.pt");
     let err = lstm(&device()).load_pytorch(&path).unwrap_err();
     match &err {
-        RecurrentError::MissingWeight { key, found, .. } => {
+        WeightFileError::MissingWeight { key, found, .. } => {
             assert_eq!(key, "weight_ih_l1");
             assert!(found.contains("weight_ih_l0"), "{found}");
         }
@@ -269,7 +266,7 @@ fn missing_key_is_named() {
     let path = fixture_dir().join("lstm_l2_uni_nobias_zero/weights.pt");
     let err = lstm(&device()).load_pytorch(&path).unwrap_err();
     assert!(
-        matches!(&err, RecurrentError::MissingWeight { key, .. } if key == "bias_ih_l0"),
+        matches!(&err, WeightFileError::MissingWeight { key, .. } if key == "bias_ih_l0"),
         "{err}"
     );
 }
@@ -284,7 +281,7 @@ fn extra_key_is_named() {
         .init(&device());
     let err = layer.load_pytorch(&path).unwrap_err();
     match &err {
-        RecurrentError::UnexpectedWeight { key, expected, .. } => {
+        WeightFileError::UnexpectedWeight { key, expected, .. } => {
             assert_eq!(key, "bias_hh_l0");
             assert!(expected.contains("weight_hh_l1"), "{expected}");
         }
@@ -297,7 +294,7 @@ fn extra_key_is_named() {
         .load_pytorch(&path)
         .unwrap_err();
     assert!(
-        matches!(&err, RecurrentError::UnexpectedWeight { key, .. } if key.ends_with("_reverse")),
+        matches!(&err, WeightFileError::UnexpectedWeight { key, .. } if key.ends_with("_reverse")),
         "{err}"
     );
 }
@@ -309,7 +306,7 @@ fn tensor_of_the_wrong_shape_is_named() {
     let err = lstm(&device()).load_pytorch(&path).unwrap_err();
     assert_eq!(
         err,
-        RecurrentError::WeightShapeMismatch {
+        WeightFileError::ShapeMismatch {
             path: path.clone(),
             key: "weight_ih_l0".into(),
             expected: vec![16, 3],
@@ -324,7 +321,7 @@ fn tensor_of_the_wrong_shape_is_named() {
         .load_pytorch(fixture_dir().join("lstm_l2_uni_bias_zero/weights.pt"))
         .unwrap_err();
     assert!(
-        matches!(err, RecurrentError::WeightShapeMismatch { .. }),
+        matches!(err, WeightFileError::ShapeMismatch { .. }),
         "{err}"
     );
 }
@@ -343,7 +340,7 @@ fn tensor_of_the_wrong_dtype_is_named() {
     std::fs::write(&path, bytes).expect("write");
     let err = layer.load_pytorch(&path).unwrap_err();
     match &err {
-        RecurrentError::WeightDTypeMismatch {
+        WeightFileError::DTypeMismatch {
             expected, found, ..
         } => {
             assert_eq!(expected, "F32");
@@ -361,7 +358,7 @@ fn saving_to_an_unsupported_format_is_refused() {
         .unwrap_err();
     assert_eq!(
         err,
-        RecurrentError::UnsupportedWeightFormat {
+        WeightFileError::UnsupportedFormat {
             path: dir.join("lstm.pt"),
             found: ".pt".into()
         }
@@ -381,13 +378,13 @@ fn a_failed_save_keeps_the_earlier_file() {
     let err = lstm(&device)
         .save_pytorch(dir.join("missing/lstm.safetensors"))
         .unwrap_err();
-    assert!(matches!(err, RecurrentError::SaveFailed { .. }), "{err}");
+    assert!(matches!(err, WeightFileError::SaveFailed { .. }), "{err}");
     // A target that cannot be replaced (a non-empty folder) fails at the rename, after the
     // temporary file was written: the error is reported and the temporary file removed.
     let blocked = dir.join("blocked.safetensors");
     std::fs::create_dir_all(blocked.join("inside")).expect("folder");
     let err = lstm(&device).save_pytorch(&blocked).unwrap_err();
-    assert!(matches!(err, RecurrentError::SaveFailed { .. }), "{err}");
+    assert!(matches!(err, WeightFileError::SaveFailed { .. }), "{err}");
     assert!(blocked.join("inside").is_dir());
     assert_eq!(std::fs::read(&path).expect("read"), before);
     // No temporary file is left behind.
@@ -407,7 +404,7 @@ fn lengths_must_number_one_per_sequence() {
         .unwrap_err();
     assert_eq!(
         err,
-        RecurrentError::LengthCountMismatch {
+        LayerError::LengthCountMismatch {
             expected: 2,
             found: 3
         }
@@ -429,7 +426,7 @@ fn a_length_of_zero_or_past_the_input_is_rejected() {
             .unwrap_err();
         assert_eq!(
             err,
-            RecurrentError::InvalidSequenceLength {
+            LayerError::InvalidSequenceLength {
                 sequence,
                 length,
                 max: 5

@@ -319,7 +319,7 @@ fn a_folder_that_cannot_be_created_is_a_write_error() {
 fn a_missing_folder_or_weight_file_names_its_path() {
     let dir = scratch("model_files/missing").join("nothing_here");
     let err = load_err(&dir);
-    assert_eq!(err, RecurrentError::ModelFileNotFound { path: dir.clone() });
+    assert_eq!(err, ModelError::FileNotFound { path: dir.clone() });
     assert!(err.to_string().contains("nothing_here"), "{err}");
     assert!(err.to_string().contains("expected"), "{err}");
 
@@ -328,7 +328,7 @@ fn a_missing_folder_or_weight_file_names_its_path() {
     let err = load_err(&dir);
     assert_eq!(
         err,
-        RecurrentError::ModelFileNotFound {
+        ModelError::FileNotFound {
             path: dir.join("model.bpk")
         }
     );
@@ -384,7 +384,7 @@ fn a_save_that_fails_at_model_json_has_saved_the_model() {
 
 fn unreadable_reason(err: RecurrentError, file: &Path) -> String {
     match err {
-        RecurrentError::ModelFileUnreadable { path, reason } => {
+        ModelError::FileUnreadable { path, reason } => {
             assert_eq!(path, file);
             reason
         }
@@ -394,7 +394,7 @@ fn unreadable_reason(err: RecurrentError, file: &Path) -> String {
 
 fn mismatch(err: RecurrentError, file: &Path) -> (String, String, String) {
     match err {
-        RecurrentError::ModelFileMismatch {
+        ModelError::FileMismatch {
             path,
             what,
             expected,
@@ -476,10 +476,7 @@ fn a_config_that_is_no_model_config_names_what_is_missing() {
     // A config the model cannot be built from: try_init's own error.
     let mut value: serde_json::Value = serde_json::from_str(&good).unwrap();
     value["config"]["output_size"] = 0.into();
-    assert_eq!(
-        with_config(&value.to_string()),
-        RecurrentError::ZeroOutputSize
-    );
+    assert_eq!(with_config(&value.to_string()), ModelError::ZeroOutputSize);
 }
 
 #[test]
@@ -574,8 +571,9 @@ fn a_truncated_or_corrupt_weight_file_gives_burn_stores_reason() {
     }
     std::fs::write(&bpk, &scrambled).unwrap();
     match load_err(&dir) {
-        RecurrentError::ModelFileUnreadable { path, .. }
-        | RecurrentError::ModelFileMismatch { path, .. } => assert_eq!(path, bpk),
+        ModelError::FileUnreadable { path, .. } | ModelError::FileMismatch { path, .. } => {
+            assert_eq!(path, bpk)
+        }
         other => panic!("expected an error naming {bpk:?}, found {other:?}"),
     }
 

@@ -219,10 +219,7 @@ fn a_model_without_length_support_is_refused_unequal_lengths() {
         .fit(model, &unequal_sum_sign(10, 1), None)
         .unwrap_err()
         .error;
-    assert_eq!(
-        err,
-        RecurrentError::LengthsUnsupported { which: "training" }
-    );
+    assert_eq!(err, TrainError::LengthsUnsupported { which: "training" });
     assert!(
         err.to_string().contains("Trainable::supports_lengths"),
         "{err}"
@@ -287,13 +284,10 @@ fn the_normalizer_fits_applies_saves_and_loads() {
     ));
     std::fs::write(&path, "not json").unwrap();
     let err = Normalizer::load(&path).unwrap_err();
-    assert!(
-        matches!(err, RecurrentError::DataFileUnreadable { .. }),
-        "{err}"
-    );
+    assert!(matches!(err, DataError::FileUnreadable { .. }), "{err}");
     assert!(matches!(
         Normalizer::load(dir.join("missing.json")).unwrap_err(),
-        RecurrentError::DataFileUnreadable { .. }
+        DataError::FileUnreadable { .. }
     ));
     assert!(matches!(
         Normalizer::from_parts(vec![0.0, 1.0], vec![1.0]).unwrap_err(),
@@ -357,7 +351,7 @@ fn predicted_classes_of_padded_batches_match_single_predictions() {
     };
     assert!(matches!(
         regression.predict_classes(&data).unwrap_err(),
-        RecurrentError::ObjectiveMismatch { .. }
+        TrainError::ObjectiveMismatch { .. }
     ));
 }
 
@@ -369,7 +363,7 @@ fn cell_types_parse_from_their_names() {
     let err = "transformer".parse::<CellType>().unwrap_err();
     assert_eq!(
         err,
-        RecurrentError::UnknownCell {
+        LayerError::UnknownCell {
             name: "transformer".into()
         }
     );

@@ -188,12 +188,12 @@ fn what_cannot_be_truncated_is_refused() {
     let config = || quiet(Objective::BinaryClassification);
     assert_eq!(
         fit(model(Readout::Last), config().with_tbptt(Some(0)), &data),
-        RecurrentError::ZeroTbptt
+        TrainError::ZeroTbptt
     );
     for readout in [Readout::Mean, Readout::LastAndMean] {
         let err = fit(model(readout), config().with_tbptt(Some(3)), &data);
         assert!(
-            matches!(&err, RecurrentError::TbpttUnsupported { reason } if reason.contains("Readout::Last")),
+            matches!(&err, TrainError::TbpttUnsupported { reason } if reason.contains("Readout::Last")),
             "{err}"
         );
     }
@@ -205,7 +205,7 @@ fn what_cannot_be_truncated_is_refused() {
     .unwrap();
     let err = fit(model(Readout::Last), config().with_tbptt(Some(2)), &unequal);
     assert!(
-        matches!(&err, RecurrentError::TbpttUnsupported { reason } if reason.contains("length")),
+        matches!(&err, TrainError::TbpttUnsupported { reason } if reason.contains("length")),
         "{err}"
     );
 
@@ -237,7 +237,7 @@ fn what_cannot_be_truncated_is_refused() {
         .unwrap_err()
         .error;
     assert!(
-        matches!(&err, RecurrentError::TbpttUnsupported { reason } if reason.contains("supports_tbptt")),
+        matches!(&err, TrainError::TbpttUnsupported { reason } if reason.contains("supports_tbptt")),
         "{err}"
     );
 }

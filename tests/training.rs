@@ -286,27 +286,27 @@ fn invalid_trainer_options_are_rejected_before_training() {
     let base = || quiet(Objective::BinaryClassification);
     assert_eq!(
         fit_err(base().with_epochs(0), &data),
-        RecurrentError::ZeroEpochs
+        TrainError::ZeroEpochs
     );
     assert_eq!(
         fit_err(base().with_batch_size(0), &data),
-        RecurrentError::ZeroBatchSize
+        TrainError::ZeroBatchSize
     );
     for lr in [0.0, -0.1, f64::NAN, f64::INFINITY] {
         let err = fit_err(base().with_learning_rate(lr), &data);
         assert!(
-            matches!(err, RecurrentError::InvalidLearningRate { .. }),
+            matches!(err, TrainError::InvalidLearningRate { .. }),
             "{lr}: {err}"
         );
     }
     let err = fit_err(base().with_weight_decay(-1.0), &data);
     assert!(
-        matches!(err, RecurrentError::InvalidWeightDecay { .. }),
+        matches!(err, TrainError::InvalidWeightDecay { .. }),
         "{err}"
     );
     let err = fit_err(base().with_grad_clip_norm(Some(0.0)), &data);
     assert!(
-        matches!(err, RecurrentError::InvalidGradientClip { .. }),
+        matches!(err, TrainError::InvalidGradientClip { .. }),
         "{err}"
     );
     let err = fit_err(
@@ -316,10 +316,7 @@ fn invalid_trainer_options_are_rejected_before_training() {
         }),
         &data,
     );
-    assert!(
-        matches!(err, RecurrentError::InvalidMomentum { .. }),
-        "{err}"
-    );
+    assert!(matches!(err, TrainError::InvalidMomentum { .. }), "{err}");
     for schedule in [
         LrSchedule::Cosine { min_lr: 1.0 },
         LrSchedule::Linear { final_lr: -1.0 },
@@ -331,7 +328,7 @@ fn invalid_trainer_options_are_rejected_before_training() {
     ] {
         let err = fit_err(base().with_lr_schedule(schedule), &data);
         assert!(
-            matches!(err, RecurrentError::InvalidSchedule { .. }),
+            matches!(err, TrainError::InvalidSchedule { .. }),
             "{schedule:?}: {err}"
         );
     }
@@ -358,14 +355,11 @@ fn data_that_does_not_fit_the_model_or_objective_is_rejected() {
     // Targets of another kind than the objective's.
     let err = fit_err(quiet(Objective::Regression), &sum_sign);
     assert!(
-        matches!(&err, RecurrentError::ObjectiveMismatch { found, .. } if found == "binary labels"),
+        matches!(&err, TrainError::ObjectiveMismatch { found, .. } if found == "binary labels"),
         "{err}"
     );
     let err = fit_err(quiet(Objective::MultiClass), &sum_sign);
-    assert!(
-        matches!(err, RecurrentError::ObjectiveMismatch { .. }),
-        "{err}"
-    );
+    assert!(matches!(err, TrainError::ObjectiveMismatch { .. }), "{err}");
     // A multi-class model with the wrong number of outputs.
     let recall = DelayedRecallConfig::new()
         .with_num_symbols(3)
@@ -378,7 +372,7 @@ fn data_that_does_not_fit_the_model_or_objective_is_rejected() {
         .unwrap_err()
         .error;
     assert!(
-        matches!(&err, RecurrentError::ObjectiveMismatch { expected, .. } if expected.contains("(3)")),
+        matches!(&err, TrainError::ObjectiveMismatch { expected, .. } if expected.contains("(3)")),
         "{err}"
     );
     // Per-step targets need a per-step model.
@@ -388,7 +382,7 @@ fn data_that_does_not_fit_the_model_or_objective_is_rejected() {
         .unwrap();
     let err = fit_err(quiet(Objective::Regression), &per_step);
     assert!(
-        matches!(&err, RecurrentError::ObjectiveMismatch { expected, .. } if expected.contains("every step")),
+        matches!(&err, TrainError::ObjectiveMismatch { expected, .. } if expected.contains("every step")),
         "{err}"
     );
     // Validation data is checked too, before training.
@@ -433,7 +427,7 @@ fn nan_inputs_and_empty_data_never_reach_the_trainer() {
     )
     .unwrap_err();
     assert!(
-        matches!(err, RecurrentError::NonFiniteValue { what: "input", sequence: 0, value } if value.is_nan()),
+        matches!(err, DataError::NonFiniteValue { what: "input", sequence: 0, value } if value.is_nan()),
         "{err}"
     );
     let empty = SequenceDataset::new(vec![], [0, 10, 1], Targets::Binary(vec![])).unwrap();
@@ -463,7 +457,7 @@ fn a_diverging_run_stops_with_the_last_good_model() {
     assert!(
         matches!(
             err.error,
-            RecurrentError::Diverged {
+            TrainError::Diverged {
                 epoch: 1,
                 step: 1,
                 ..
@@ -496,19 +490,16 @@ fn model_configs_are_checked_and_every_readout_has_its_shape() {
     let err = SequenceModelConfig::new(CellType::Gru, 2, 4, 0)
         .try_init(&device)
         .unwrap_err();
-    assert_eq!(err, RecurrentError::ZeroOutputSize);
+    assert_eq!(err, ModelError::ZeroOutputSize);
     let err = SequenceModelConfig::new(CellType::Lstm, 2, 0, 1)
         .try_init(&device)
         .unwrap_err();
-    assert_eq!(err, RecurrentError::ZeroHiddenSize);
+    assert_eq!(err, LayerError::ZeroHiddenSize);
     let err = SequenceModelConfig::new(CellType::Rnn, 2, 4, 1)
         .with_dropout(1.0)
         .try_init(&device)
         .unwrap_err();
-    assert!(
-        matches!(err, RecurrentError::InvalidDropout { .. }),
-        "{err}"
-    );
+    assert!(matches!(err, LayerError::InvalidDropout { .. }), "{err}");
 
     use recurrent::model::ModelOutput;
     let inputs = Tensor::<3>::ones([3, 6, 2], &device);

@@ -22,7 +22,7 @@ fn parse_with(text: &str, missing: MissingValues) -> Result<TsData, RecurrentErr
 /// The line and problem of a text that must fail with a format error.
 fn format_error_with(text: &str, missing: MissingValues) -> (usize, TsProblem) {
     match parse_with(text, missing) {
-        Err(RecurrentError::TsFormat {
+        Err(DataError::TsFormat {
             file,
             line,
             problem,
@@ -860,7 +860,7 @@ fn arbitrary_input_never_panics() {
 fn missing_file_is_unreadable() {
     let path = ucr("NoSuchProblem_TRAIN.ts");
     match read_ts(&path) {
-        Err(RecurrentError::DataFileUnreadable { path: found, .. }) => assert_eq!(found, path),
+        Err(DataError::FileUnreadable { path: found, .. }) => assert_eq!(found, path),
         other => panic!("expected DataFileUnreadable, found {other:?}"),
     }
 }
@@ -872,7 +872,7 @@ fn errors_in_files_name_the_file() {
     let result = read_ts(&path);
     std::fs::remove_file(&path).unwrap();
     match result {
-        Err(RecurrentError::TsFormat {
+        Err(DataError::TsFormat {
             file,
             line,
             problem,

@@ -5,7 +5,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::RecurrentError;
+use super::error::DataError;
 
 /// The targets of a [`SequenceDataset`], one kind per dataset.
 #[derive(Debug, Clone, PartialEq)]
@@ -187,27 +187,23 @@ impl SequenceDataset {
     /// equal length) and their targets.
     ///
     /// # Errors
-    /// [`DataShapeMismatch`](RecurrentError::DataShapeMismatch) when `inputs` does not hold
+    /// [`ShapeMismatch`](DataError::ShapeMismatch) when `inputs` does not hold
     /// `n * seq_len * num_features` values or a size is 0,
-    /// [`TargetCountMismatch`](RecurrentError::TargetCountMismatch),
-    /// [`InvalidBinaryLabel`](RecurrentError::InvalidBinaryLabel),
-    /// [`ClassOutOfRange`](RecurrentError::ClassOutOfRange) or
-    /// [`NonFiniteValue`](RecurrentError::NonFiniteValue).
-    pub fn new(
-        inputs: Vec<f32>,
-        shape: [usize; 3],
-        targets: Targets,
-    ) -> Result<Self, RecurrentError> {
+    /// [`TargetCountMismatch`](DataError::TargetCountMismatch),
+    /// [`InvalidBinaryLabel`](DataError::InvalidBinaryLabel),
+    /// [`ClassOutOfRange`](DataError::ClassOutOfRange) or
+    /// [`NonFiniteValue`](DataError::NonFiniteValue).
+    pub fn new(inputs: Vec<f32>, shape: [usize; 3], targets: Targets) -> Result<Self, DataError> {
         let [n, seq_len, num_features] = shape;
         if seq_len == 0 || num_features == 0 {
-            return Err(RecurrentError::DataShapeMismatch {
+            return Err(DataError::ShapeMismatch {
                 what: "sequence length and features",
                 expected: "at least 1 each".into(),
                 found: format!("[n, seq_len, num_features] = {shape:?}"),
             });
         }
         if inputs.len() != n * seq_len * num_features {
-            return Err(RecurrentError::DataShapeMismatch {
+            return Err(DataError::ShapeMismatch {
                 what: "inputs",
                 expected: format!(
                     "n * seq_len * num_features = {} values for {shape:?}",
@@ -223,20 +219,20 @@ impl SequenceDataset {
     /// (step-major); sequences may differ in length.
     ///
     /// # Errors
-    /// [`EmptyDataset`](RecurrentError::EmptyDataset) for no sequences,
-    /// [`DataShapeMismatch`](RecurrentError::DataShapeMismatch) when `num_features` is 0, a
+    /// [`EmptyDataset`](DataError::EmptyDataset) for no sequences,
+    /// [`ShapeMismatch`](DataError::ShapeMismatch) when `num_features` is 0, a
     /// sequence is empty or its length is not a multiple of `num_features`, and the target and
     /// value errors of [`new`](Self::new).
     pub fn from_sequences(
         sequences: Vec<Vec<f32>>,
         num_features: usize,
         targets: Targets,
-    ) -> Result<Self, RecurrentError> {
+    ) -> Result<Self, DataError> {
         if sequences.is_empty() {
-            return Err(RecurrentError::EmptyDataset);
+            return Err(DataError::EmptyDataset);
         }
         if num_features == 0 {
-            return Err(RecurrentError::DataShapeMismatch {
+            return Err(DataError::ShapeMismatch {
                 what: "features per step",
                 expected: "at least 1".into(),
                 found: "0".into(),
@@ -245,7 +241,7 @@ impl SequenceDataset {
         let mut lengths = Vec::with_capacity(sequences.len());
         for (i, sequence) in sequences.iter().enumerate() {
             if sequence.is_empty() || sequence.len() % num_features != 0 {
-                return Err(RecurrentError::DataShapeMismatch {
+                return Err(DataError::ShapeMismatch {
                     what: "a sequence's values",
                     expected: format!(
                         "a positive multiple of num_features = {num_features} (steps * features)"
@@ -262,21 +258,18 @@ impl SequenceDataset {
     /// every step must have the same number of features.
     ///
     /// # Errors
-    /// [`RaggedSequences`](RecurrentError::RaggedSequences) when steps differ in features,
-    /// [`EmptyDataset`](RecurrentError::EmptyDataset) for no sequences, and the errors of
+    /// [`RaggedSequences`](DataError::RaggedSequences) when steps differ in features,
+    /// [`EmptyDataset`](DataError::EmptyDataset) for no sequences, and the errors of
     /// [`from_sequences`](Self::from_sequences).
-    pub fn from_vecs(
-        sequences: Vec<Vec<Vec<f32>>>,
-        targets: Targets,
-    ) -> Result<Self, RecurrentError> {
-        let first = sequences.first().ok_or(RecurrentError::EmptyDataset)?;
+    pub fn from_vecs(sequences: Vec<Vec<Vec<f32>>>, targets: Targets) -> Result<Self, DataError> {
+        let first = sequences.first().ok_or(DataError::EmptyDataset)?;
         let num_features = first.first().map_or(0, Vec::len);
         let mut flat = Vec::with_capacity(sequences.len());
         for (i, sequence) in sequences.iter().enumerate() {
             let mut values = Vec::with_capacity(sequence.len() * num_features);
             for step in sequence {
                 if step.len() != num_features {
-                    return Err(RecurrentError::RaggedSequences {
+                    return Err(DataError::RaggedSequences {
                         sequence: i,
                         what: "features in a step",
                         expected: num_features,
@@ -297,11 +290,11 @@ impl SequenceDataset {
         lengths: Vec<usize>,
         num_features: usize,
         targets: Targets,
-    ) -> Result<Self, RecurrentError> {
+    ) -> Result<Self, DataError> {
         let offsets = offsets(&lengths);
         if let Some(i) = inputs.iter().position(|v| !v.is_finite()) {
             let step = i / num_features;
-            return Err(RecurrentError::NonFiniteValue {
+            return Err(DataError::NonFiniteValue {
                 what: "input",
                 sequence: offsets.partition_point(|&o| o <= step) - 1,
                 value: inputs[i],
@@ -417,12 +410,12 @@ impl SequenceDataset {
     /// Splits into `(first, second)` with `round(fraction * len)` shuffled sequences in the first.
     ///
     /// # Errors
-    /// [`InvalidSplitFraction`](RecurrentError::InvalidSplitFraction) unless `0 < fraction < 1`
+    /// [`InvalidSplitFraction`](DataError::InvalidSplitFraction) unless `0 < fraction < 1`
     /// and both parts get at least one sequence.
-    pub fn split(&self, fraction: f64, seed: u64) -> Result<(Self, Self), RecurrentError> {
+    pub fn split(&self, fraction: f64, seed: u64) -> Result<(Self, Self), DataError> {
         let first_len = (fraction * self.len() as f64).round() as usize;
         if !(fraction > 0.0 && fraction < 1.0) || first_len == 0 || first_len >= self.len() {
-            return Err(RecurrentError::InvalidSplitFraction {
+            return Err(DataError::InvalidSplitFraction {
                 fraction,
                 len: self.len(),
             });
@@ -443,10 +436,10 @@ fn offsets(lengths: &[usize]) -> Vec<usize> {
     offsets
 }
 
-fn check_targets(targets: &Targets, lengths: &[usize]) -> Result<(), RecurrentError> {
+fn check_targets(targets: &Targets, lengths: &[usize]) -> Result<(), DataError> {
     let n = lengths.len();
     if let Targets::Real { outputs: 0, .. } | Targets::PerStep { outputs: 0, .. } = targets {
-        return Err(RecurrentError::TargetCountMismatch {
+        return Err(DataError::TargetCountMismatch {
             kind: targets.kind(),
             expected: "at least 1 output per target".into(),
             found: "outputs = 0".into(),
@@ -462,7 +455,7 @@ fn check_targets(targets: &Targets, lengths: &[usize]) -> Result<(), RecurrentEr
     };
     let values = targets.value_count();
     if values != expected {
-        return Err(RecurrentError::TargetCountMismatch {
+        return Err(DataError::TargetCountMismatch {
             kind: targets.kind(),
             expected: format!("{expected} values ({per})"),
             found: format!("{values} values"),
@@ -471,7 +464,7 @@ fn check_targets(targets: &Targets, lengths: &[usize]) -> Result<(), RecurrentEr
     match targets {
         Targets::Binary(labels) => {
             if let Some(i) = labels.iter().position(|&v| v != 0.0 && v != 1.0) {
-                return Err(RecurrentError::InvalidBinaryLabel {
+                return Err(DataError::InvalidBinaryLabel {
                     sequence: i,
                     value: labels[i],
                 });
@@ -482,7 +475,7 @@ fn check_targets(targets: &Targets, lengths: &[usize]) -> Result<(), RecurrentEr
             num_classes,
         } => {
             if let Some(i) = labels.iter().position(|l| l >= num_classes) {
-                return Err(RecurrentError::ClassOutOfRange {
+                return Err(DataError::ClassOutOfRange {
                     sequence: i,
                     label: labels[i],
                     num_classes: *num_classes,
@@ -496,7 +489,7 @@ fn check_targets(targets: &Targets, lengths: &[usize]) -> Result<(), RecurrentEr
                 } else {
                     offsets(lengths).partition_point(|&o| o <= i / outputs) - 1
                 };
-                return Err(RecurrentError::NonFiniteValue {
+                return Err(DataError::NonFiniteValue {
                     what: "target",
                     sequence,
                     value: values[i],
@@ -510,7 +503,7 @@ fn check_targets(targets: &Targets, lengths: &[usize]) -> Result<(), RecurrentEr
 impl Dataset<SequenceItem> for SequenceDataset {
     fn get(&self, index: usize) -> Result<SequenceItem, DatasetError> {
         SequenceDataset::get(self, index).ok_or_else(|| {
-            DatasetError::new(RecurrentError::IndexOutOfRange {
+            DatasetError::new(DataError::IndexOutOfRange {
                 index,
                 len: self.len(),
             })

@@ -3,12 +3,14 @@
 
 mod batch;
 mod dataset;
+mod error;
 pub mod generators;
 mod normalize;
 pub mod ts;
 
 pub use batch::{BatchTargets, SequenceBatch, SequenceBatcher, data_loader};
 pub use dataset::{SequenceDataset, SequenceItem, Target, Targets};
+pub use error::{DataError, TsProblem};
 pub use generators::{AddingProblemConfig, DelayedRecallConfig, SineForecastConfig, SumSignConfig};
 pub use normalize::Normalizer;
 pub use ts::{MissingValues, TsData, TsOptions, parse_ts, read_ts, read_ts_with};

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::SequenceDataset;
-use crate::RecurrentError;
+use super::error::DataError;
 use crate::io::write_atomically;
 
 /// Per-feature standardisation, `x' = (x - mean_f) / std_f`, with the mean and the (population)
@@ -26,7 +26,7 @@ use crate::io::write_atomically;
 /// let scaled = normalizer.transform(&train)?;
 /// assert!((scaled.sequence(0)[4] - 1.2247449).abs() < 1e-6); // (3 - 2) / sqrt(2/3)
 /// assert_eq!(scaled.sequence(0)[5], 0.0);
-/// # Ok::<(), recurrent::RecurrentError>(())
+/// # Ok::<(), recurrent::data::DataError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Normalizer {
@@ -39,10 +39,10 @@ impl Normalizer {
     /// every sequence weighted equally).
     ///
     /// # Errors
-    /// [`EmptyDataset`](RecurrentError::EmptyDataset).
-    pub fn fit(data: &SequenceDataset) -> Result<Self, RecurrentError> {
+    /// [`EmptyDataset`](DataError::EmptyDataset).
+    pub fn fit(data: &SequenceDataset) -> Result<Self, DataError> {
         if data.is_empty() {
-            return Err(RecurrentError::EmptyDataset);
+            return Err(DataError::EmptyDataset);
         }
         let f = data.num_features();
         let steps = (data.inputs().len() / f) as f64;
@@ -75,18 +75,17 @@ impl Normalizer {
     /// A normaliser from given means and standard deviations, one per feature.
     ///
     /// # Errors
-    /// [`DataShapeMismatch`](RecurrentError::DataShapeMismatch) when the lengths differ or are
-    /// 0, a mean is not finite, or a standard deviation is not finite and positive.
-    pub fn from_parts(mean: Vec<f32>, std: Vec<f32>) -> Result<Self, RecurrentError> {
+    /// [`InvalidNormalizer`](DataError::InvalidNormalizer) when the lengths differ or are 0, a
+    /// mean is not finite, or a standard deviation is not finite and positive.
+    pub fn from_parts(mean: Vec<f32>, std: Vec<f32>) -> Result<Self, DataError> {
         let normalizer = Self { mean, std };
         normalizer.validate()?;
         Ok(normalizer)
     }
 
-    fn validate(&self) -> Result<(), RecurrentError> {
-        let bad = |expected: &str, found: String| RecurrentError::DataShapeMismatch {
-            what: "normaliser",
-            expected: expected.into(),
+    fn validate(&self) -> Result<(), DataError> {
+        let bad = |expected: &'static str, found: String| DataError::InvalidNormalizer {
+            expected,
             found,
         };
         if self.mean.is_empty() || self.mean.len() != self.std.len() {
@@ -129,9 +128,9 @@ impl Normalizer {
     /// `data` standardised; shapes, lengths and targets unchanged.
     ///
     /// # Errors
-    /// [`FeatureMismatch`](RecurrentError::FeatureMismatch) when `data` has another number of
+    /// [`FeatureMismatch`](DataError::FeatureMismatch) when `data` has another number of
     /// features than the data the normaliser was fitted on.
-    pub fn transform(&self, data: &SequenceDataset) -> Result<SequenceDataset, RecurrentError> {
+    pub fn transform(&self, data: &SequenceDataset) -> Result<SequenceDataset, DataError> {
         self.check_features(data.num_features())?;
         let mut data = data.clone();
         self.apply(data.inputs_mut());
@@ -142,11 +141,11 @@ impl Normalizer {
     /// for [`Fitted::predict_one`](crate::train::Fitted::predict_one), or a padded batch).
     ///
     /// # Errors
-    /// [`DataShapeMismatch`](RecurrentError::DataShapeMismatch) when `values.len()` is not a
+    /// [`ShapeMismatch`](DataError::ShapeMismatch) when `values.len()` is not a
     /// multiple of the number of features.
-    pub fn transform_values(&self, values: &mut [f32]) -> Result<(), RecurrentError> {
+    pub fn transform_values(&self, values: &mut [f32]) -> Result<(), DataError> {
         if !values.len().is_multiple_of(self.num_features()) {
-            return Err(RecurrentError::DataShapeMismatch {
+            return Err(DataError::ShapeMismatch {
                 what: "values to normalise",
                 expected: format!(
                     "a multiple of {} (the features per step)",
@@ -159,10 +158,9 @@ impl Normalizer {
         Ok(())
     }
 
-    fn check_features(&self, found: usize) -> Result<(), RecurrentError> {
+    fn check_features(&self, found: usize) -> Result<(), DataError> {
         if found != self.num_features() {
-            return Err(RecurrentError::FeatureMismatch {
-                which: "normalisation",
+            return Err(DataError::FeatureMismatch {
                 expected: self.num_features(),
                 found,
             });
@@ -182,11 +180,11 @@ impl Normalizer {
     /// leaves any earlier file at `path` intact.
     ///
     /// # Errors
-    /// [`WriteFailed`](RecurrentError::WriteFailed).
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), RecurrentError> {
+    /// [`WriteFailed`](DataError::WriteFailed).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), DataError> {
         let path = path.as_ref();
         let json = serde_json::to_string_pretty(self).expect("a normaliser always serialises");
-        write_atomically(path, json.as_bytes()).map_err(|e| RecurrentError::WriteFailed {
+        write_atomically(path, json.as_bytes()).map_err(|e| DataError::WriteFailed {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })
@@ -195,12 +193,12 @@ impl Normalizer {
     /// Reads what [`save`](Self::save) wrote.
     ///
     /// # Errors
-    /// [`DataFileUnreadable`](RecurrentError::DataFileUnreadable) when the file cannot be read
-    /// or is not a normaliser, [`DataShapeMismatch`](RecurrentError::DataShapeMismatch) when
-    /// its values are invalid (see [`from_parts`](Self::from_parts)).
-    pub fn load(path: impl AsRef<Path>) -> Result<Self, RecurrentError> {
+    /// [`FileUnreadable`](DataError::FileUnreadable) when the file cannot be read
+    /// or is not a normaliser, [`InvalidNormalizer`](DataError::InvalidNormalizer)
+    /// when its values are invalid (see [`from_parts`](Self::from_parts)).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, DataError> {
         let path = path.as_ref();
-        let unreadable = |reason: String| RecurrentError::DataFileUnreadable {
+        let unreadable = |reason: String| DataError::FileUnreadable {
             path: path.to_path_buf(),
             reason,
         };

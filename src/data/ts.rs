@@ -22,239 +22,13 @@
 //! reader transposes each series. Series may differ in length (`@equalLength false`), but the
 //! dimensions of one series may not. Not supported, and reported as such: time stamps
 //! (`@timeStamps true`) and unlabelled files. Every mistake is a
-//! [`RecurrentError::TsFormat`] naming the file, the 1-based line and the [`TsProblem`].
+//! [`DataError::TsFormat`] naming the file, the 1-based line and the [`TsProblem`].
 
 use std::path::Path;
 
-use crate::RecurrentError;
-use crate::data::{SequenceDataset, Targets};
-
-/// What was wrong with a `.ts` file (inside [`RecurrentError::TsFormat`], which adds the file
-/// and line). Dimensions and positions are 1-based, like lines.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TsProblem {
-    // ---- header ----
-    /// An `@` tag that is not part of the format.
-    #[error(
-        "unknown header tag @{tag}: expected one of @problemName, @timeStamps, @missing, @univariate, @dimensions, @equalLength, @seriesLength, @classLabel, @targetLabel, @data"
-    )]
-    UnknownTag {
-        /// The tag as written, without the `@`.
-        tag: String,
-    },
-    /// A tag without the value it needs.
-    #[error("@{tag} needs a value: expected {expected} after it, found nothing")]
-    MissingTagValue {
-        /// The tag.
-        tag: &'static str,
-        /// What kind of value it takes.
-        expected: &'static str,
-    },
-    /// A boolean tag whose value is neither `true` nor `false`.
-    #[error("expected @{tag} true or false, found {found:?}")]
-    InvalidBool {
-        /// The tag.
-        tag: &'static str,
-        /// The value as written.
-        found: String,
-    },
-    /// A count tag whose value is not a positive integer.
-    #[error("expected @{tag} followed by a positive integer, found {found:?}")]
-    InvalidCount {
-        /// The tag.
-        tag: &'static str,
-        /// The value as written.
-        found: String,
-    },
-    /// Text after a tag that takes nothing more (`@data`, `@classLabel false`).
-    #[error("expected nothing more after @{tag}, found {found:?}")]
-    UnexpectedTagValue {
-        /// The tag.
-        tag: &'static str,
-        /// The surplus text.
-        found: String,
-    },
-    /// A tag given twice.
-    #[error(
-        "@{tag} repeated: expected each header tag once, found it already on line {first_line}"
-    )]
-    RepeatedTag {
-        /// The tag.
-        tag: &'static str,
-        /// The line of its first occurrence.
-        first_line: usize,
-    },
-    /// An `@` line among the series.
-    #[error("header tag @{tag} after @data: expected every header tag before @data")]
-    HeaderAfterData {
-        /// The tag as written, without the `@`.
-        tag: String,
-    },
-    /// A series line before `@data`.
-    #[error("series before @data: expected header tags (or comments) until @data, found data")]
-    DataBeforeHeader,
-    /// No `@data` line at all.
-    #[error(
-        "no @data line: expected the header to end with @data followed by the series, found none"
-    )]
-    NoDataTag,
-    /// `@data` with no series after it.
-    #[error("no series after @data: expected at least one series line, found none")]
-    NoSeries,
-    /// `@timeStamps true`, which this reader does not support.
-    #[error(
-        "@timeStamps true is not supported: expected @timeStamps false (series of plain values, without time stamps)"
-    )]
-    TimestampsUnsupported,
-    /// `@classLabel true` without any label after it.
-    #[error("@classLabel true has no labels: expected the class labels after it, found none")]
-    NoClassLabels,
-    /// A class label listed twice in `@classLabel`.
-    #[error("duplicate class label {label:?} in @classLabel: expected each label once")]
-    DuplicateClassLabel {
-        /// The repeated label.
-        label: String,
-    },
-    /// Both `@classLabel true` and `@targetLabel true`.
-    #[error(
-        "both @classLabel true and @targetLabel true: expected either class labels or a regression target, found both"
-    )]
-    ClassAndTarget,
-    /// Neither `@classLabel true` nor `@targetLabel true`.
-    #[error(
-        "the file has no class or target labels: expected @classLabel true <labels> or @targetLabel true before @data (unlabelled data is not supported)"
-    )]
-    NoLabels,
-    /// `@univariate true` with `@dimensions` other than 1.
-    #[error("@univariate true contradicts @dimensions {dimensions}: expected 1 dimension")]
-    UnivariateDimensions {
-        /// The `@dimensions` value.
-        dimensions: usize,
-    },
-
-    // ---- series ----
-    /// A series line without a `:` before its label.
-    #[error(
-        "no label: expected the series' dimensions followed by ':' and the label, found no ':'"
-    )]
-    MissingLabel,
-    /// A series with another number of dimensions than the header (or the first series).
-    #[error("expected {expected} dimensions (from {expected_from}), found {found}")]
-    DimensionCount {
-        /// The number of dimensions required.
-        expected: usize,
-        /// Where that number comes from: `"@dimensions"`, `"@univariate true"` or
-        /// `"the first series"`.
-        expected_from: &'static str,
-        /// The number of dimensions of this series.
-        found: usize,
-    },
-    /// A class label not listed in `@classLabel`.
-    #[error("unknown class label {label:?}: expected one of {allowed:?} (from @classLabel)")]
-    UnknownClass {
-        /// The label as written.
-        label: String,
-        /// The labels `@classLabel` lists.
-        allowed: Vec<String>,
-    },
-    /// A regression target that is not a finite number.
-    #[error("invalid regression target: expected a finite number, found {found:?}")]
-    InvalidTarget {
-        /// The target as written.
-        found: String,
-    },
-    /// A value that is not a number.
-    #[error("expected a number at dimension {dimension}, position {position}, found {found:?}")]
-    NotANumber {
-        /// The dimension (1-based).
-        dimension: usize,
-        /// The position in the dimension (1-based).
-        position: usize,
-        /// The value as written.
-        found: String,
-    },
-    /// A value that is infinite (or beyond `f32`'s range).
-    #[error(
-        "expected a finite number at dimension {dimension}, position {position}, found {found:?} (infinite as f32)"
-    )]
-    InfiniteValue {
-        /// The dimension (1-based).
-        dimension: usize,
-        /// The position in the dimension (1-based).
-        position: usize,
-        /// The value as written.
-        found: String,
-    },
-    /// A missing value (`?` or `NaN`) in a file whose header says `@missing false`.
-    #[error(
-        "missing value at dimension {dimension}, position {position}: the header says @missing false, so expected a number, found {found:?}"
-    )]
-    UndeclaredMissingValue {
-        /// The dimension (1-based).
-        dimension: usize,
-        /// The position in the dimension (1-based).
-        position: usize,
-        /// The value as written.
-        found: String,
-    },
-    /// A missing value read with [`MissingValues::Error`].
-    #[error(
-        "missing value at dimension {dimension}, position {position}: expected a number (MissingValues::Error), found {found:?}; read with MissingValues::Fill or MissingValues::Interpolate to accept missing values"
-    )]
-    MissingValueRejected {
-        /// The dimension (1-based).
-        dimension: usize,
-        /// The position in the dimension (1-based).
-        position: usize,
-        /// The value as written.
-        found: String,
-    },
-    /// A dimension whose values are all missing, read with [`MissingValues::Interpolate`].
-    #[error(
-        "nothing to interpolate in dimension {dimension}: expected at least one present value, found only missing ones"
-    )]
-    NothingToInterpolate {
-        /// The dimension (1-based).
-        dimension: usize,
-    },
-    /// A dimension without any value.
-    #[error("empty dimension {dimension}: expected at least one value, found none")]
-    EmptyDimension {
-        /// The dimension (1-based).
-        dimension: usize,
-    },
-    /// Dimensions of one series with different lengths.
-    #[error(
-        "dimension {dimension} has {found} values, expected {expected} like dimension 1 (dimensions of different lengths within a series are not supported)"
-    )]
-    RaggedDimensions {
-        /// The first dimension (1-based) that differs.
-        dimension: usize,
-        /// The length of the series' first dimension.
-        expected: usize,
-        /// This dimension's length.
-        found: usize,
-    },
-    /// Under `@equalLength true`, a series of another length than the first.
-    #[error(
-        "@equalLength true: expected {expected} values per dimension like the first series, found {found}"
-    )]
-    UnequalLength {
-        /// The first series' length.
-        expected: usize,
-        /// This series' length.
-        found: usize,
-    },
-    /// Under `@equalLength true`, a series of another length than `@seriesLength`.
-    #[error("expected {expected} values per dimension (from @seriesLength), found {found}")]
-    SeriesLength {
-        /// The `@seriesLength` value.
-        expected: usize,
-        /// This series' length.
-        found: usize,
-    },
-}
+use super::error::DataError;
+pub use super::error::TsProblem;
+use super::{SequenceDataset, Targets};
 
 /// What to do with a missing value (`?` or `NaN`) in a series.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -334,10 +108,10 @@ impl TsData {
 /// Reads a `.ts` file, rejecting missing values ([`TsOptions::default`]).
 ///
 /// # Errors
-/// [`DataFileUnreadable`](RecurrentError::DataFileUnreadable) when the file cannot be read
-/// (or is not UTF-8), [`TsFormat`](RecurrentError::TsFormat) for a mistake in it, and the
+/// [`FileUnreadable`](DataError::FileUnreadable) when the file cannot be read
+/// (or is not UTF-8), [`TsFormat`](DataError::TsFormat) for a mistake in it, and the
 /// errors of [`SequenceDataset::from_sequences`].
-pub fn read_ts(path: impl AsRef<Path>) -> Result<TsData, RecurrentError> {
+pub fn read_ts(path: impl AsRef<Path>) -> Result<TsData, DataError> {
     read_ts_with(path, &TsOptions::default())
 }
 
@@ -345,13 +119,12 @@ pub fn read_ts(path: impl AsRef<Path>) -> Result<TsData, RecurrentError> {
 ///
 /// # Errors
 /// As [`read_ts`].
-pub fn read_ts_with(path: impl AsRef<Path>, options: &TsOptions) -> Result<TsData, RecurrentError> {
+pub fn read_ts_with(path: impl AsRef<Path>, options: &TsOptions) -> Result<TsData, DataError> {
     let path = path.as_ref();
-    let text =
-        std::fs::read_to_string(path).map_err(|error| RecurrentError::DataFileUnreadable {
-            path: path.to_path_buf(),
-            reason: error.to_string(),
-        })?;
+    let text = std::fs::read_to_string(path).map_err(|error| DataError::FileUnreadable {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    })?;
     parse_named(&text, &path.display().to_string(), options)
 }
 
@@ -377,14 +150,14 @@ pub fn read_ts_with(path: impl AsRef<Path>, options: &TsOptions) -> Result<TsDat
 /// ```
 ///
 /// # Errors
-/// [`TsFormat`](RecurrentError::TsFormat) for a mistake in the text, and the errors of
+/// [`TsFormat`](DataError::TsFormat) for a mistake in the text, and the errors of
 /// [`SequenceDataset::from_sequences`].
-pub fn parse_ts(text: &str, options: &TsOptions) -> Result<TsData, RecurrentError> {
+pub fn parse_ts(text: &str, options: &TsOptions) -> Result<TsData, DataError> {
     parse_named(text, "<text>", options)
 }
 
 /// The line-by-line parse, with `file` for the error messages.
-fn parse_named(text: &str, file: &str, options: &TsOptions) -> Result<TsData, RecurrentError> {
+fn parse_named(text: &str, file: &str, options: &TsOptions) -> Result<TsData, DataError> {
     // Editors on Windows may start a UTF-8 file with a byte-order mark.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = Reader::new(options);
@@ -400,8 +173,8 @@ fn parse_named(text: &str, file: &str, options: &TsOptions) -> Result<TsData, Re
     reader.finish(file, last_line)
 }
 
-fn format_error(file: &str, line: usize, problem: TsProblem) -> RecurrentError {
-    RecurrentError::TsFormat {
+fn format_error(file: &str, line: usize, problem: TsProblem) -> DataError {
+    DataError::TsFormat {
         file: file.to_string(),
         line,
         problem,
@@ -752,7 +525,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The dataset, once every line is read; `last_line` is the file's last line.
-    fn finish(self, file: &str, last_line: usize) -> Result<TsData, RecurrentError> {
+    fn finish(self, file: &str, last_line: usize) -> Result<TsData, DataError> {
         let Some(data_line) = self.data_line else {
             return Err(format_error(file, last_line, TsProblem::NoDataTag));
         };

@@ -6,7 +6,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub(crate) mod burnpack;
+mod error;
 pub(crate) mod pytorch;
+
+pub use error::WeightFileError;
+pub(crate) use pytorch::ParamName;
 
 /// Writes `bytes` to `path` through a synced temporary file and a rename.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

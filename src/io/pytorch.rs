@@ -2,8 +2,8 @@
 //!
 //! Loading reads `.pt`/`.pth` files with `PytorchStore` and `.safetensors` files with
 //! `SafetensorsStore`, checks every tensor name, shape and dtype against the layer first (so each
-//! mistake gets its own [`RecurrentError`]), then renames PyTorch's keys (`weight_ih_l1_reverse`)
-//! to the module's paths (`stack.layers.1.reverse.weight_ih`) with a `KeyRemapper` and lets the
+//! mistake gets its own [`WeightFileError`]), then renames PyTorch's keys (`weight_ih_l1_reverse`)
+//! to the stack's paths (`layers.1.reverse.weight_ih`) with a `KeyRemapper` and lets the
 //! store apply them. Saving collects the module into safetensors under PyTorch's names and
 //! writes the file atomically.
 
@@ -16,13 +16,13 @@ use burn::module::Module;
 use burn::store::{KeyRemapper, ModuleSnapshot, ModuleStore, PytorchStore, SafetensorsStore};
 use burn::tensor::DType;
 
-use crate::RecurrentError;
+use super::WeightFileError;
 
 /// One parameter as PyTorch names it and as the module stores it.
 pub(crate) struct ParamName {
     /// PyTorch's `state_dict` key, without any prefix: `weight_ih_l0`.
     pub pytorch: String,
-    /// The module path: `stack.layers.0.forward.weight_ih`.
+    /// The path in the module: `layers.0.forward.weight_ih`.
     pub module: String,
     /// The parameter's shape.
     pub shape: Vec<usize>,
@@ -34,7 +34,7 @@ enum Format {
 }
 
 /// Picks the reader by extension, and by the first bytes when the extension says nothing.
-fn detect_format(path: &Path) -> Result<Format, RecurrentError> {
+fn detect_format(path: &Path) -> Result<Format, WeightFileError> {
     match path.extension().and_then(|e| e.to_str()) {
         Some("pt" | "pth" | "bin" | "ckpt") => return Ok(Format::Pytorch),
         Some("safetensors") => return Ok(Format::Safetensors),
@@ -52,8 +52,8 @@ fn detect_format(path: &Path) -> Result<Format, RecurrentError> {
     })
 }
 
-fn unreadable(path: &Path, reason: String) -> RecurrentError {
-    RecurrentError::UnreadableWeightFile {
+fn unreadable(path: &Path, reason: String) -> WeightFileError {
+    WeightFileError::Unreadable {
         path: path.to_path_buf(),
         reason,
     }
@@ -80,28 +80,26 @@ fn remapper(pairs: impl Iterator<Item = (String, String)>) -> KeyRemapper {
 
 /// Loads `module`'s recurrent parameters from `path`, taking the keys that start with `prefix`.
 ///
-/// `params` lists what the module holds; `module_prefix` is the path of the stack inside the
-/// module (`"stack."`). Keys outside `prefix` are ignored; keys inside it must match exactly.
+/// `params` lists what the module holds. Keys outside `prefix` are ignored; keys inside it must
+/// match exactly.
 pub(crate) fn load<M: Module>(
     module: &mut M,
     params: &[ParamName],
-    module_prefix: &str,
     path: &Path,
     prefix: &str,
     expected_dtype: DType,
-) -> Result<(), RecurrentError> {
+) -> Result<(), WeightFileError> {
     if !path.is_file() {
-        return Err(RecurrentError::WeightFileNotFound {
+        return Err(WeightFileError::NotFound {
             path: path.to_path_buf(),
         });
     }
     let format = detect_format(path)?;
-    let remap = remapper(params.iter().map(|p| {
-        (
-            format!("{prefix}{}", p.pytorch),
-            format!("{module_prefix}{}", p.module),
-        )
-    }));
+    let remap = remapper(
+        params
+            .iter()
+            .map(|p| (format!("{prefix}{}", p.pytorch), p.module.clone())),
+    );
     match format {
         Format::Pytorch => {
             let mut store = PytorchStore::from_file(path).map_indices_contiguous(false);
@@ -125,7 +123,7 @@ fn check_contents<S: ModuleStore>(
     path: &Path,
     prefix: &str,
     expected_dtype: DType,
-) -> Result<(), RecurrentError> {
+) -> Result<(), WeightFileError> {
     let found: BTreeMap<String, (Vec<usize>, DType)> = store
         .get_all_tensors()
         .map_err(|e| unreadable(path, format!("found: {e}")))?
@@ -145,14 +143,14 @@ fn check_contents<S: ModuleStore>(
         let key = format!("{prefix}{}", param.pytorch);
         match found.get(&key) {
             None => {
-                return Err(RecurrentError::MissingWeight {
+                return Err(WeightFileError::MissingWeight {
                     path: path.to_path_buf(),
                     key,
                     found: join(&mut found.keys()),
                 });
             }
             Some((shape, _)) if *shape != param.shape => {
-                return Err(RecurrentError::WeightShapeMismatch {
+                return Err(WeightFileError::ShapeMismatch {
                     path: path.to_path_buf(),
                     key,
                     expected: param.shape.clone(),
@@ -160,7 +158,7 @@ fn check_contents<S: ModuleStore>(
                 });
             }
             Some((_, dtype)) if *dtype != expected_dtype => {
-                return Err(RecurrentError::WeightDTypeMismatch {
+                return Err(WeightFileError::DTypeMismatch {
                     path: path.to_path_buf(),
                     key,
                     expected: format!("{expected_dtype:?}"),
@@ -175,7 +173,7 @@ fn check_contents<S: ModuleStore>(
         .map(|p| format!("{prefix}{}", p.pytorch))
         .collect();
     if let Some(extra) = found.keys().find(|k| !expected.contains(k)) {
-        return Err(RecurrentError::UnexpectedWeight {
+        return Err(WeightFileError::UnexpectedWeight {
             path: path.to_path_buf(),
             key: extra.clone(),
             expected: join(&mut expected.iter()),
@@ -188,7 +186,7 @@ fn apply<M: Module, S: ModuleStore>(
     module: &mut M,
     store: &mut S,
     path: &Path,
-) -> Result<(), RecurrentError> {
+) -> Result<(), WeightFileError> {
     let result = module
         .load_from(store)
         .map_err(|e| unreadable(path, format!("found: {e}")))?;
@@ -205,16 +203,15 @@ fn apply<M: Module, S: ModuleStore>(
 pub(crate) fn save<M: Module>(
     module: &M,
     params: &[ParamName],
-    module_prefix: &str,
     path: &Path,
     prefix: &str,
-) -> Result<(), RecurrentError> {
+) -> Result<(), WeightFileError> {
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or_default();
     if extension != "safetensors" {
-        return Err(RecurrentError::UnsupportedWeightFormat {
+        return Err(WeightFileError::UnsupportedFormat {
             path: path.to_path_buf(),
             found: if extension.is_empty() {
                 "no extension".to_string()
@@ -223,16 +220,15 @@ pub(crate) fn save<M: Module>(
             },
         });
     }
-    let failed = |reason: String| RecurrentError::SaveFailed {
+    let failed = |reason: String| WeightFileError::SaveFailed {
         path: path.to_path_buf(),
         reason,
     };
-    let remap = remapper(params.iter().map(|p| {
-        (
-            format!("{module_prefix}{}", p.module),
-            format!("{prefix}{}", p.pytorch),
-        )
-    }));
+    let remap = remapper(
+        params
+            .iter()
+            .map(|p| (p.module.clone(), format!("{prefix}{}", p.pytorch))),
+    );
     let mut store = SafetensorsStore::from_bytes(None).remap(remap);
     module
         .save_into(&mut store)

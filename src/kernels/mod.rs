@@ -57,7 +57,7 @@ use burn::backend::{
 };
 use burn::tensor::{DType, Device, Shape, Tensor, TensorData};
 
-use crate::layers::cell::CellKind;
+use crate::cell::CellKind;
 use host::{Dims, Inputs};
 use parallel::SavedChunks;
 

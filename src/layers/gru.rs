@@ -1,18 +1,82 @@
 //! The gated recurrent unit, PyTorch's `nn.GRU`.
 
+use burn::config::Config;
 use burn::module::Module;
+use burn::tensor::Device;
 
-use super::cell::CellKind;
+use super::Recurrent;
+use super::error::LayerError;
+use super::sealed::Stacked;
+use super::spec::StackSpec;
 use super::stack::RecurrentStack;
-use super::state::RnnState;
-use super::{layer_config, recurrent_layer};
+use crate::cell::CellKind;
 
-layer_config!(
-    /// Options of a [`Gru`], PyTorch's `nn.GRU` arguments.
-    GruConfig,
-    |_config| CellKind::Gru,
-    {}
-);
+/// Options of a [`Gru`], PyTorch's `nn.GRU` arguments.
+///
+/// `input_size` and `hidden_size` are required; the rest have PyTorch's defaults except
+/// `batch_first`, which is `true` here. Set them with the `with_*` methods.
+#[derive(Config, Debug)]
+pub struct GruConfig {
+    /// Features per time step.
+    pub input_size: usize,
+    /// Hidden units per direction.
+    pub hidden_size: usize,
+    /// Stacked layers; layer `k > 0` reads layer `k - 1`'s output.
+    #[config(default = 1)]
+    pub num_layers: usize,
+    /// Whether the layer has `bias_ih` and `bias_hh`.
+    #[config(default = true)]
+    pub bias: bool,
+    /// Inputs and outputs as `[batch, seq, features]` (else `[seq, batch, features]`).
+    #[config(default = true)]
+    pub batch_first: bool,
+    /// Dropout on each layer's output except the last, while training, in `[0, 1)`.
+    #[config(default = 0.0)]
+    pub dropout: f64,
+    /// Runs a second, reverse direction and concatenates its output.
+    #[config(default = false)]
+    pub bidirectional: bool,
+    /// Seed for the initial weights; `None` uses the device's generator.
+    pub seed: Option<u64>,
+}
+
+impl GruConfig {
+    /// Builds the [`Gru`] on `device`, after checking the options.
+    ///
+    /// Weights are drawn from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) like PyTorch: from
+    /// `rand`'s `StdRng` when `seed` is set (the same weights on every backend), otherwise from
+    /// the device's generator (`Device::seed`).
+    ///
+    /// # Errors
+    /// [`ZeroLayers`](LayerError::ZeroLayers), [`ZeroInputSize`](LayerError::ZeroInputSize),
+    /// [`ZeroHiddenSize`](LayerError::ZeroHiddenSize) or
+    /// [`InvalidDropout`](LayerError::InvalidDropout) (dropout outside `[0, 1)`).
+    pub fn try_init(&self, device: &Device) -> Result<Gru, LayerError> {
+        let spec = StackSpec {
+            cell: CellKind::Gru,
+            input_size: self.input_size,
+            hidden_size: self.hidden_size,
+            num_layers: self.num_layers,
+            bidirectional: self.bidirectional,
+            bias: self.bias,
+            dropout: self.dropout,
+            batch_first: self.batch_first,
+            seed: self.seed,
+        };
+        Ok(Gru {
+            stack: RecurrentStack::new(spec, device)?,
+        })
+    }
+
+    /// Builds the [`Gru`] on `device`.
+    ///
+    /// # Panics
+    /// On an invalid option, with the message of the error [`try_init`](Self::try_init) would
+    /// return.
+    pub fn init(&self, device: &Device) -> Gru {
+        self.try_init(device).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
 
 /// A multi-layer GRU with PyTorch's `nn.GRU` semantics and weight layout.
 ///
@@ -39,7 +103,7 @@ layer_config!(
 ///
 /// ```
 /// use burn::tensor::{Device, Tensor};
-/// use recurrent::GruConfig;
+/// use recurrent::{GruConfig, Recurrent};
 ///
 /// let device = Device::flex();
 /// let gru = GruConfig::new(3, 5).with_batch_first(false).with_seed(Some(3)).init(&device);
@@ -61,7 +125,7 @@ layer_config!(
 ///
 /// ```
 /// use burn::tensor::{Device, Tensor, TensorData};
-/// use recurrent::GruConfig;
+/// use recurrent::{GruConfig, Recurrent};
 ///
 /// let device = Device::flex();
 /// let gru = GruConfig::new(1, 1).with_seed(Some(2)).init(&device);
@@ -92,4 +156,14 @@ pub struct Gru {
     stack: RecurrentStack,
 }
 
-recurrent_layer!(Gru, GruConfig, RnnState, "nn.GRU");
+impl Stacked for Gru {
+    fn stack(&self) -> &RecurrentStack {
+        &self.stack
+    }
+
+    fn stack_mut(&mut self) -> &mut RecurrentStack {
+        &mut self.stack
+    }
+}
+
+impl Recurrent for Gru {}

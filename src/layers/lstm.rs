@@ -1,18 +1,82 @@
 //! The long short-term memory layer, PyTorch's `nn.LSTM`.
 
+use burn::config::Config;
 use burn::module::Module;
+use burn::tensor::Device;
 
-use super::cell::CellKind;
+use super::Recurrent;
+use super::error::LayerError;
+use super::sealed::Stacked;
+use super::spec::StackSpec;
 use super::stack::RecurrentStack;
-use super::state::LstmState;
-use super::{layer_config, recurrent_layer};
+use crate::cell::CellKind;
 
-layer_config!(
-    /// Options of an [`Lstm`], PyTorch's `nn.LSTM` arguments (without `proj_size`).
-    LstmConfig,
-    |_config| CellKind::Lstm,
-    {}
-);
+/// Options of a [`Lstm`], PyTorch's `nn.LSTM` arguments (without `proj_size`).
+///
+/// `input_size` and `hidden_size` are required; the rest have PyTorch's defaults except
+/// `batch_first`, which is `true` here. Set them with the `with_*` methods.
+#[derive(Config, Debug)]
+pub struct LstmConfig {
+    /// Features per time step.
+    pub input_size: usize,
+    /// Hidden units per direction.
+    pub hidden_size: usize,
+    /// Stacked layers; layer `k > 0` reads layer `k - 1`'s output.
+    #[config(default = 1)]
+    pub num_layers: usize,
+    /// Whether the layer has `bias_ih` and `bias_hh`.
+    #[config(default = true)]
+    pub bias: bool,
+    /// Inputs and outputs as `[batch, seq, features]` (else `[seq, batch, features]`).
+    #[config(default = true)]
+    pub batch_first: bool,
+    /// Dropout on each layer's output except the last, while training, in `[0, 1)`.
+    #[config(default = 0.0)]
+    pub dropout: f64,
+    /// Runs a second, reverse direction and concatenates its output.
+    #[config(default = false)]
+    pub bidirectional: bool,
+    /// Seed for the initial weights; `None` uses the device's generator.
+    pub seed: Option<u64>,
+}
+
+impl LstmConfig {
+    /// Builds the [`Lstm`] on `device`, after checking the options.
+    ///
+    /// Weights are drawn from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) like PyTorch: from
+    /// `rand`'s `StdRng` when `seed` is set (the same weights on every backend), otherwise from
+    /// the device's generator (`Device::seed`).
+    ///
+    /// # Errors
+    /// [`ZeroLayers`](LayerError::ZeroLayers), [`ZeroInputSize`](LayerError::ZeroInputSize),
+    /// [`ZeroHiddenSize`](LayerError::ZeroHiddenSize) or
+    /// [`InvalidDropout`](LayerError::InvalidDropout) (dropout outside `[0, 1)`).
+    pub fn try_init(&self, device: &Device) -> Result<Lstm, LayerError> {
+        let spec = StackSpec {
+            cell: CellKind::Lstm,
+            input_size: self.input_size,
+            hidden_size: self.hidden_size,
+            num_layers: self.num_layers,
+            bidirectional: self.bidirectional,
+            bias: self.bias,
+            dropout: self.dropout,
+            batch_first: self.batch_first,
+            seed: self.seed,
+        };
+        Ok(Lstm {
+            stack: RecurrentStack::new(spec, device)?,
+        })
+    }
+
+    /// Builds the [`Lstm`] on `device`.
+    ///
+    /// # Panics
+    /// On an invalid option, with the message of the error [`try_init`](Self::try_init) would
+    /// return.
+    pub fn init(&self, device: &Device) -> Lstm {
+        self.try_init(device).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
 
 /// A multi-layer LSTM with PyTorch's `nn.LSTM` semantics and weight layout.
 ///
@@ -40,15 +104,12 @@ layer_config!(
 ///
 /// ```
 /// use burn::tensor::{Device, Tensor};
-/// use recurrent::{LstmConfig, LstmState};
+/// use recurrent::{LstmConfig, Recurrent, RecurrentState};
 ///
 /// let device = Device::flex();
 /// let lstm = LstmConfig::new(2, 3).with_seed(Some(1)).init(&device);
 /// let input = Tensor::<3>::zeros([4, 6, 2], &device);
-/// let state = LstmState {
-///     hidden: Tensor::zeros([1, 4, 3], &device),
-///     cell: Tensor::zeros([1, 4, 3], &device),
-/// };
+/// let state = RecurrentState::lstm(Tensor::zeros([1, 4, 3], &device), Tensor::zeros([1, 4, 3], &device));
 /// let (output, state) = lstm.forward(input, Some(state));
 /// assert_eq!(output.dims(), [4, 6, 3]);
 /// // The last output step is the final hidden state.
@@ -65,7 +126,7 @@ layer_config!(
 ///
 /// ```
 /// use burn::tensor::{Device, Tensor, TensorData};
-/// use recurrent::LstmConfig;
+/// use recurrent::{LstmConfig, Recurrent};
 ///
 /// let device = Device::flex();
 /// let lstm = LstmConfig::new(1, 1).with_seed(Some(2)).init(&device);
@@ -90,7 +151,7 @@ layer_config!(
 /// let output = output.into_data().to_vec::<f32>().unwrap();
 /// assert!((output[0] - expected[0]).abs() < 1e-6);
 /// assert!((output[1] - expected[1]).abs() < 1e-6);
-/// let c_n: f32 = state.cell.into_scalar();
+/// let c_n: f32 = state.cell.expect("an LSTM state has a cell").into_scalar();
 /// assert!((c_n - c).abs() < 1e-6);
 /// ```
 #[derive(Module, Debug)]
@@ -98,4 +159,14 @@ pub struct Lstm {
     stack: RecurrentStack,
 }
 
-recurrent_layer!(Lstm, LstmConfig, LstmState, "nn.LSTM");
+impl Stacked for Lstm {
+    fn stack(&self) -> &RecurrentStack {
+        &self.stack
+    }
+
+    fn stack_mut(&mut self) -> &mut RecurrentStack {
+        &mut self.stack
+    }
+}
+
+impl Recurrent for Lstm {}

@@ -1,346 +1,309 @@
 //! Recurrent layers with PyTorch's semantics and weight layout.
 //!
-//! [`SimpleRnn`], [`Lstm`] and [`Gru`] are thin over one shared driver (`stack`), which runs
-//! layers, directions and time steps; `cell` holds the three cell equations.
+//! [`SimpleRnn`], [`Lstm`] and [`Gru`] (and [`RecurrentLayer`], one of the three chosen at run
+//! time) implement one trait, [`Recurrent`]: whole sequences (`forward`), padded sequences of
+//! different lengths (`forward_with_lengths`), one step at a time (`step`), and PyTorch weight
+//! files in and out. Each takes and returns one state type, [`RecurrentState`]; each mistake
+//! has its own [`LayerError`] (or [`WeightFileError`] for a weight file).
+//!
+//! Inside, every layer is one `RecurrentStack` (layers x directions x time), which checks the
+//! arguments and runs the fused CPU kernel or Burn's tensor ops.
 
-pub(crate) mod cell;
+mod error;
+mod fused;
 mod gru;
 mod lstm;
-pub(crate) mod params;
+mod params;
+mod recurrent_layer;
 mod simple_rnn;
-pub(crate) mod stack;
+mod spec;
+mod stack;
 mod state;
+mod tensor_ops;
 
-pub use cell::Nonlinearity;
+use std::path::Path;
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+
+pub use crate::cell::Nonlinearity;
+pub use crate::io::WeightFileError;
+pub use error::LayerError;
 pub use gru::{Gru, GruConfig};
 pub use lstm::{Lstm, LstmConfig};
 pub use params::{DirectionWeights, LayerWeights};
+pub use recurrent_layer::{CellType, RecurrentLayer};
 pub use simple_rnn::{SimpleRnn, SimpleRnnConfig};
-pub use state::{LstmState, RnnState};
+pub use state::RecurrentState;
 
-/// Declares a layer's config: the options all three layers share, then `$extra` fields, and
-/// `spec()`, which turns them into the stack's options with `$cell` computed from `$this`.
-macro_rules! layer_config {
-    ($(#[$meta:meta])* $config:ident, |$this:ident| $cell:expr, { $($extra:tt)* }) => {
-        $(#[$meta])*
-        ///
-        /// `input_size` and `hidden_size` are required; the rest have PyTorch's defaults except
-        /// `batch_first`, which is `true` here. Set them with the `with_*` methods.
-        #[derive(burn::config::Config, Debug)]
-        pub struct $config {
-            /// Features per time step.
-            pub input_size: usize,
-            /// Hidden units per direction.
-            pub hidden_size: usize,
-            /// Stacked layers; layer `k > 0` reads layer `k - 1`'s output.
-            #[config(default = 1)]
-            pub num_layers: usize,
-            /// Whether the layer has `bias_ih` and `bias_hh`.
-            #[config(default = true)]
-            pub bias: bool,
-            /// Inputs and outputs as `[batch, seq, features]` (else `[seq, batch, features]`).
-            #[config(default = true)]
-            pub batch_first: bool,
-            /// Dropout on each layer's output except the last, while training, in `[0, 1)`.
-            #[config(default = 0.0)]
-            pub dropout: f64,
-            /// Runs a second, reverse direction and concatenates its output.
-            #[config(default = false)]
-            pub bidirectional: bool,
-            /// Seed for the initial weights; `None` uses the device's generator.
-            pub seed: Option<u64>,
-            $($extra)*
-        }
+use stack::RecurrentStack;
 
-        impl $config {
-            fn spec(&self) -> crate::layers::stack::StackSpec {
-                let $this = self;
-                crate::layers::stack::StackSpec {
-                    cell: $cell,
-                    input_size: self.input_size,
-                    hidden_size: self.hidden_size,
-                    num_layers: self.num_layers,
-                    bidirectional: self.bidirectional,
-                    bias: self.bias,
-                    dropout: self.dropout,
-                    batch_first: self.batch_first,
-                    seed: self.seed,
-                }
-            }
+/// What every recurrent layer does: PyTorch's `nn.RNN`/`nn.LSTM`/`nn.GRU` calls, checked and
+/// unchecked, and their weight files.
+///
+/// Implemented by [`SimpleRnn`], [`Lstm`], [`Gru`] and [`RecurrentLayer`]; bring it into scope
+/// with `use recurrent::Recurrent`. Every method is provided; the trait is sealed, because each
+/// layer is the same checked driver inside.
+///
+/// ```
+/// use burn::tensor::{Device, Tensor};
+/// use recurrent::{GruConfig, LstmConfig, Recurrent};
+///
+/// /// The last output step of any recurrent layer, `[batch, D * hidden]`.
+/// fn last_step(layer: &impl Recurrent, input: Tensor<3>) -> Tensor<2> {
+///     let [batch, seq, _] = input.dims();
+///     let (output, _) = layer.forward(input, None);
+///     let features = layer.num_directions() * layer.hidden_size();
+///     output.narrow(1, seq - 1, 1).reshape([batch, features])
+/// }
+///
+/// let device = Device::flex();
+/// let input = Tensor::<3>::ones([2, 5, 3], &device);
+/// let gru = GruConfig::new(3, 4).init(&device);
+/// let lstm = LstmConfig::new(3, 6).with_bidirectional(true).init(&device);
+/// assert_eq!(last_step(&gru, input.clone()).dims(), [2, 4]);
+/// assert_eq!(last_step(&lstm, input).dims(), [2, 12]);
+/// ```
+pub trait Recurrent: Module + sealed::Stacked {
+    /// Features per time step the layer reads (PyTorch's `input_size`).
+    fn input_size(&self) -> usize {
+        self.stack().spec.input_size
+    }
+
+    /// Hidden units per direction (PyTorch's `hidden_size`).
+    fn hidden_size(&self) -> usize {
+        self.stack().spec.hidden_size
+    }
+
+    /// Stacked layers (PyTorch's `num_layers`).
+    fn num_layers(&self) -> usize {
+        self.stack().spec.num_layers
+    }
+
+    /// 2 when bidirectional, else 1.
+    fn num_directions(&self) -> usize {
+        self.stack().spec.directions()
+    }
+
+    /// Whether the layer has `bias_ih`/`bias_hh`.
+    fn has_bias(&self) -> bool {
+        self.stack().spec.bias
+    }
+
+    /// Whether inputs and outputs are `[batch, seq, features]` (else `[seq, batch, features]`).
+    fn batch_first(&self) -> bool {
+        self.stack().spec.batch_first
+    }
+
+    /// Dropout probability between layers while training.
+    fn dropout(&self) -> f64 {
+        self.stack().spec.dropout
+    }
+
+    /// Whether the state has a cell state (an LSTM).
+    fn has_cell_state(&self) -> bool {
+        self.stack().spec.cell == crate::cell::CellKind::Lstm
+    }
+
+    /// The parameters, one entry per layer, in PyTorch's layout.
+    fn weights(&self) -> &[LayerWeights] {
+        &self.stack().layers
+    }
+
+    /// The zero state for `batch` sequences on `device`: what `forward` starts from given
+    /// `None`. Each tensor `[num_layers * num_directions, batch, hidden_size]`.
+    fn zero_state(&self, batch: usize, device: &Device) -> RecurrentState {
+        let shape = [
+            self.num_layers() * self.num_directions(),
+            batch,
+            self.hidden_size(),
+        ];
+        RecurrentState {
+            hidden: Tensor::zeros(shape, device),
+            cell: self.has_cell_state().then(|| Tensor::zeros(shape, device)),
         }
-    };
+    }
+
+    /// Runs the layer over whole sequences.
+    ///
+    /// - `input`: `[batch, seq, input_size]` when `batch_first` (the default), else
+    ///   `[seq, batch, input_size]`.
+    /// - `state`: the initial state, each tensor `[num_layers * num_directions, batch,
+    ///   hidden_size]`, with a cell state for an LSTM only; `None` starts from zeros.
+    ///
+    /// Returns the last layer's output for every step, `[batch, seq, num_directions *
+    /// hidden_size]` (`[seq, batch, ..]` when not `batch_first`), with the forward direction in
+    /// the first `hidden_size` features, and the final state of every layer and direction,
+    /// exactly PyTorch's `output, h_n` (`(h_n, c_n)` for the LSTM).
+    ///
+    /// # Panics
+    /// If the input's feature size is not `input_size`, the batch or the sequence is empty, or
+    /// the state has the wrong shape, device or kind; the message is that of the error
+    /// [`try_forward`](Self::try_forward) returns.
+    fn forward(
+        &self,
+        input: Tensor<3>,
+        state: Option<RecurrentState>,
+    ) -> (Tensor<3>, RecurrentState) {
+        self.try_forward(input, state)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`forward`](Self::forward) with every argument checked first.
+    ///
+    /// # Errors
+    /// [`InputSizeMismatch`](LayerError::InputSizeMismatch),
+    /// [`EmptyBatch`](LayerError::EmptyBatch), [`EmptySequence`](LayerError::EmptySequence),
+    /// [`StateShapeMismatch`](LayerError::StateShapeMismatch),
+    /// [`StateDeviceMismatch`](LayerError::StateDeviceMismatch),
+    /// [`MissingCellState`](LayerError::MissingCellState) or
+    /// [`UnexpectedCellState`](LayerError::UnexpectedCellState).
+    fn try_forward(
+        &self,
+        input: Tensor<3>,
+        state: Option<RecurrentState>,
+    ) -> Result<(Tensor<3>, RecurrentState), LayerError> {
+        self.stack().try_forward(input, state, None)
+    }
+
+    /// Runs the layer over padded sequences of different lengths, with the semantics of
+    /// PyTorch's packed sequences (`pack_padded_sequence` in, `pad_packed_sequence` out).
+    ///
+    /// - `input`, `state`: as in [`forward`](Self::forward), each sequence padded at the end to
+    ///   the input's `seq` steps (the padding's values are never read).
+    /// - `lengths`: the steps of each sequence, `[batch]` values in `1..=seq`, in any order
+    ///   (PyTorch's `enforce_sorted=False`).
+    ///
+    /// Returns, like [`forward`](Self::forward), the output `[batch, seq, num_directions *
+    /// hidden_size]`, zero past each sequence's length, and the final state of every layer and
+    /// direction: the forward direction's at the sequence's last valid step; the reverse
+    /// direction starts at that step and ends at the first.
+    ///
+    /// # Panics
+    /// As [`forward`](Self::forward), and when `lengths` does not have one length in `1..=seq`
+    /// per sequence; the message is that of the error
+    /// [`try_forward_with_lengths`](Self::try_forward_with_lengths) returns.
+    fn forward_with_lengths(
+        &self,
+        input: Tensor<3>,
+        lengths: &[usize],
+        state: Option<RecurrentState>,
+    ) -> (Tensor<3>, RecurrentState) {
+        self.try_forward_with_lengths(input, lengths, state)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`forward_with_lengths`](Self::forward_with_lengths) with every argument checked first.
+    ///
+    /// # Errors
+    /// As [`try_forward`](Self::try_forward), plus
+    /// [`LengthCountMismatch`](LayerError::LengthCountMismatch) and
+    /// [`InvalidSequenceLength`](LayerError::InvalidSequenceLength).
+    fn try_forward_with_lengths(
+        &self,
+        input: Tensor<3>,
+        lengths: &[usize],
+        state: Option<RecurrentState>,
+    ) -> Result<(Tensor<3>, RecurrentState), LayerError> {
+        self.stack().try_forward(input, state, Some(lengths))
+    }
+
+    /// Advances one time step, for streaming inference.
+    ///
+    /// - `input`: `[batch, input_size]`, the step's features.
+    /// - `state`: as in [`forward`](Self::forward); `None` starts from zeros.
+    ///
+    /// Returns the last layer's output `[batch, hidden_size]` and the new state. Feeding a
+    /// sequence step by step gives the numbers [`forward`](Self::forward) gives over the whole
+    /// sequence.
+    ///
+    /// # Panics
+    /// As [`forward`](Self::forward), and on a bidirectional layer; the message is that of the
+    /// error [`try_step`](Self::try_step) returns.
+    fn step(&self, input: Tensor<2>, state: Option<RecurrentState>) -> (Tensor<2>, RecurrentState) {
+        self.try_step(input, state)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`step`](Self::step) with every argument checked first.
+    ///
+    /// # Errors
+    /// [`StepOnBidirectional`](LayerError::StepOnBidirectional) for a bidirectional layer (its
+    /// reverse direction needs the whole sequence), otherwise as
+    /// [`try_forward`](Self::try_forward).
+    fn try_step(
+        &self,
+        input: Tensor<2>,
+        state: Option<RecurrentState>,
+    ) -> Result<(Tensor<2>, RecurrentState), LayerError> {
+        if self.num_directions() == 2 {
+            return Err(LayerError::StepOnBidirectional);
+        }
+        let [batch, _] = input.dims();
+        let sequence = if self.batch_first() {
+            input.unsqueeze_dim(1)
+        } else {
+            input.unsqueeze_dim(0)
+        };
+        let (output, state) = self.try_forward(sequence, state)?;
+        Ok((output.reshape([batch, self.hidden_size()]), state))
+    }
+
+    /// Loads weights saved from PyTorch's layer of the same options (`nn.RNN`, `nn.LSTM` or
+    /// `nn.GRU`).
+    ///
+    /// `path` is a `torch.save(layer.state_dict(), ...)` file (`.pt`/`.pth`) or a safetensors
+    /// file; the keys are PyTorch's (`weight_ih_l0`, `bias_hh_l1_reverse`, ...) and must match
+    /// this layer exactly. Read through burn-store.
+    ///
+    /// # Errors
+    /// [`NotFound`](WeightFileError::NotFound), [`Unreadable`](WeightFileError::Unreadable),
+    /// [`MissingWeight`](WeightFileError::MissingWeight),
+    /// [`UnexpectedWeight`](WeightFileError::UnexpectedWeight),
+    /// [`ShapeMismatch`](WeightFileError::ShapeMismatch) or
+    /// [`DTypeMismatch`](WeightFileError::DTypeMismatch).
+    fn load_pytorch(self, path: impl AsRef<Path>) -> Result<Self, WeightFileError> {
+        self.load_pytorch_prefixed(path, "")
+    }
+
+    /// Loads this layer from the keys under `prefix` in a bigger model's `state_dict` (for
+    /// example `"rnn."` for `model.rnn`); keys outside the prefix are ignored.
+    ///
+    /// # Errors
+    /// As [`load_pytorch`](Self::load_pytorch).
+    fn load_pytorch_prefixed(
+        mut self,
+        path: impl AsRef<Path>,
+        prefix: &str,
+    ) -> Result<Self, WeightFileError> {
+        let stack = self.stack_mut();
+        let params = stack.pytorch_parameters();
+        let dtype = stack.float_dtype();
+        crate::io::pytorch::load(stack, &params, path.as_ref(), prefix, dtype)?;
+        Ok(self)
+    }
+
+    /// Saves the weights as a `.safetensors` file that PyTorch's layer of the same options
+    /// loads with `load_state_dict(safetensors.torch.load_file(path), strict=True)`.
+    ///
+    /// The write is atomic: a failure leaves any earlier file at `path` intact.
+    ///
+    /// # Errors
+    /// [`UnsupportedFormat`](WeightFileError::UnsupportedFormat) for a path not ending in
+    /// `.safetensors`, [`SaveFailed`](WeightFileError::SaveFailed) when writing fails.
+    fn save_pytorch(&self, path: impl AsRef<Path>) -> Result<(), WeightFileError> {
+        let stack = self.stack();
+        crate::io::pytorch::save(stack, &stack.pytorch_parameters(), path.as_ref(), "")
+    }
 }
-pub(crate) use layer_config;
 
-/// The parts every layer shares: `try_init`/`init` on the config, and on the module the
-/// accessors, `forward`/`try_forward`/`step`/`try_step` and the PyTorch weight files.
-/// `$state` is the layer's state type; the config provides `fn spec(&self) -> StackSpec`.
-macro_rules! recurrent_layer {
-    ($layer:ident, $config:ident, $state:ident, $pytorch:literal) => {
-        impl $config {
-            #[doc = concat!("Builds the [`", stringify!($layer), "`] on `device`, after checking the options.")]
-            ///
-            /// Weights are drawn from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) like PyTorch: from
-            /// `rand`'s `StdRng` when `seed` is set (the same weights on every backend), otherwise
-            /// from the device's generator (`Device::seed`).
-            ///
-            /// # Errors
-            /// [`ZeroLayers`](crate::RecurrentError::ZeroLayers),
-            /// [`ZeroInputSize`](crate::RecurrentError::ZeroInputSize),
-            /// [`ZeroHiddenSize`](crate::RecurrentError::ZeroHiddenSize) or
-            /// [`InvalidDropout`](crate::RecurrentError::InvalidDropout) (dropout outside `[0, 1)`).
-            pub fn try_init(
-                &self,
-                device: &burn::tensor::Device,
-            ) -> Result<$layer, crate::RecurrentError> {
-                $layer::from_spec(self.spec(), device)
-            }
-
-            #[doc = concat!("Builds the [`", stringify!($layer), "`] on `device`.")]
-            ///
-            /// # Panics
-            /// On an invalid option, with the message of the error
-            /// [`try_init`](Self::try_init) would return.
-            pub fn init(&self, device: &burn::tensor::Device) -> $layer {
-                self.try_init(device)
-                    .unwrap_or_else(|e| crate::RecurrentError::raise(e))
-            }
-        }
-
-        impl $layer {
-            /// Builds the layer from validated-on-the-way options (the model configs use this).
-            pub(crate) fn from_spec(
-                spec: crate::layers::stack::StackSpec,
-                device: &burn::tensor::Device,
-            ) -> Result<Self, crate::RecurrentError> {
-                Ok($layer {
-                    stack: spec.try_init(device)?,
-                })
-            }
-
-            /// Features per time step the layer reads (PyTorch's `input_size`).
-            pub fn input_size(&self) -> usize {
-                self.stack.spec.input_size
-            }
-
-            /// Hidden units per direction (PyTorch's `hidden_size`).
-            pub fn hidden_size(&self) -> usize {
-                self.stack.spec.hidden_size
-            }
-
-            /// Stacked layers (PyTorch's `num_layers`).
-            pub fn num_layers(&self) -> usize {
-                self.stack.spec.num_layers
-            }
-
-            /// 2 when bidirectional, else 1.
-            pub fn num_directions(&self) -> usize {
-                self.stack.spec.directions()
-            }
-
-            /// Whether the layer has `bias_ih`/`bias_hh`.
-            pub fn has_bias(&self) -> bool {
-                self.stack.spec.bias
-            }
-
-            /// Whether inputs and outputs are `[batch, seq, features]` (else `[seq, batch, features]`).
-            pub fn batch_first(&self) -> bool {
-                self.stack.spec.batch_first
-            }
-
-            /// Dropout probability between layers while training.
-            pub fn dropout(&self) -> f64 {
-                self.stack.spec.dropout
-            }
-
-            /// The parameters, one entry per layer, in PyTorch's layout.
-            pub fn weights(&self) -> &[crate::layers::LayerWeights] {
-                &self.stack.layers
-            }
-
-            /// Runs the layer over whole sequences.
-            ///
-            /// - `input`: `[batch, seq, input_size]` when `batch_first` (the default), else
-            ///   `[seq, batch, input_size]`.
-            #[doc = concat!("- `state`: the initial state, each tensor `[num_layers * num_directions, batch, hidden_size]`; `None` starts from zeros.")]
-            ///
-            /// Returns the last layer's output for every step, `[batch, seq, num_directions *
-            /// hidden_size]` (`[seq, batch, ..]` when not `batch_first`), with the forward
-            /// direction in the first `hidden_size` features, and the final state of every layer
-            /// and direction, exactly PyTorch's `output, h_n` (`(h_n, c_n)` for the LSTM).
-            ///
-            /// # Panics
-            /// If the input's feature size is not `input_size`, the batch or the sequence is
-            /// empty, or a state tensor has the wrong shape or device; the message is that of the
-            /// error [`try_forward`](Self::try_forward) returns.
-            pub fn forward(
-                &self,
-                input: burn::tensor::Tensor<3>,
-                state: Option<$state>,
-            ) -> (burn::tensor::Tensor<3>, $state) {
-                self.try_forward(input, state)
-                    .unwrap_or_else(|e| crate::RecurrentError::raise(e))
-            }
-
-            #[doc = concat!("[`forward`](Self::forward) with every argument checked first.")]
-            ///
-            /// # Errors
-            /// [`InputSizeMismatch`](crate::RecurrentError::InputSizeMismatch),
-            /// [`EmptyBatch`](crate::RecurrentError::EmptyBatch),
-            /// [`EmptySequence`](crate::RecurrentError::EmptySequence),
-            /// [`StateShapeMismatch`](crate::RecurrentError::StateShapeMismatch) or
-            /// [`StateDeviceMismatch`](crate::RecurrentError::StateDeviceMismatch).
-            pub fn try_forward(
-                &self,
-                input: burn::tensor::Tensor<3>,
-                state: Option<$state>,
-            ) -> Result<(burn::tensor::Tensor<3>, $state), crate::RecurrentError> {
-                let (output, state) = self.stack.try_forward(input, state.map(Into::into), None)?;
-                Ok((output, state.into()))
-            }
-
-            /// Runs the layer over padded sequences of different lengths, with the semantics of
-            /// PyTorch's packed sequences (`pack_padded_sequence` in, `pad_packed_sequence` out).
-            ///
-            /// - `input`, `state`: as in [`forward`](Self::forward), each sequence padded at the
-            ///   end to the input's `seq` steps (the padding's values are never read).
-            /// - `lengths`: the steps of each sequence, `[batch]` values in `1..=seq`, in any
-            ///   order (PyTorch's `enforce_sorted=False`).
-            ///
-            /// Returns, like [`forward`](Self::forward), the output `[batch, seq, num_directions *
-            /// hidden_size]`, zero past each sequence's length, and the final state of every layer
-            /// and direction: the forward direction's at the sequence's last valid step; the
-            /// reverse direction starts at that step and ends at the first.
-            ///
-            /// # Panics
-            /// As [`forward`](Self::forward), and when `lengths` does not have one length in
-            /// `1..=seq` per sequence; the message is that of the error
-            /// [`try_forward_with_lengths`](Self::try_forward_with_lengths) returns.
-            pub fn forward_with_lengths(
-                &self,
-                input: burn::tensor::Tensor<3>,
-                lengths: &[usize],
-                state: Option<$state>,
-            ) -> (burn::tensor::Tensor<3>, $state) {
-                self.try_forward_with_lengths(input, lengths, state)
-                    .unwrap_or_else(|e| crate::RecurrentError::raise(e))
-            }
-
-            #[doc = concat!("[`forward_with_lengths`](Self::forward_with_lengths) with every argument checked first.")]
-            ///
-            /// # Errors
-            /// As [`try_forward`](Self::try_forward), plus
-            /// [`LengthCountMismatch`](crate::RecurrentError::LengthCountMismatch) and
-            /// [`InvalidSequenceLength`](crate::RecurrentError::InvalidSequenceLength).
-            pub fn try_forward_with_lengths(
-                &self,
-                input: burn::tensor::Tensor<3>,
-                lengths: &[usize],
-                state: Option<$state>,
-            ) -> Result<(burn::tensor::Tensor<3>, $state), crate::RecurrentError> {
-                let (output, state) =
-                    self.stack
-                        .try_forward(input, state.map(Into::into), Some(lengths))?;
-                Ok((output, state.into()))
-            }
-
-            /// Advances one time step, for streaming inference.
-            ///
-            /// - `input`: `[batch, input_size]`, the step's features.
-            /// - `state`: as in [`forward`](Self::forward); `None` starts from zeros.
-            ///
-            /// Returns the last layer's output `[batch, hidden_size]` and the new state. Feeding a
-            /// sequence step by step gives the numbers [`forward`](Self::forward) gives over the
-            /// whole sequence.
-            ///
-            /// # Panics
-            /// As [`forward`](Self::forward), and on a bidirectional layer; the message is that
-            /// of the error [`try_step`](Self::try_step) returns.
-            pub fn step(
-                &self,
-                input: burn::tensor::Tensor<2>,
-                state: Option<$state>,
-            ) -> (burn::tensor::Tensor<2>, $state) {
-                self.try_step(input, state)
-                    .unwrap_or_else(|e| crate::RecurrentError::raise(e))
-            }
-
-            /// [`step`](Self::step) with every argument checked first.
-            ///
-            /// # Errors
-            /// [`StepOnBidirectional`](crate::RecurrentError::StepOnBidirectional) for a
-            /// bidirectional layer (its reverse direction needs the whole sequence), otherwise as
-            /// [`try_forward`](Self::try_forward).
-            pub fn try_step(
-                &self,
-                input: burn::tensor::Tensor<2>,
-                state: Option<$state>,
-            ) -> Result<(burn::tensor::Tensor<2>, $state), crate::RecurrentError> {
-                if self.stack.spec.bidirectional {
-                    return Err(crate::RecurrentError::StepOnBidirectional);
-                }
-                let [batch, _] = input.dims();
-                let sequence = if self.batch_first() {
-                    input.unsqueeze_dim(1)
-                } else {
-                    input.unsqueeze_dim(0)
-                };
-                let (output, state) = self.try_forward(sequence, state)?;
-                Ok((output.reshape([batch, self.hidden_size()]), state))
-            }
-
-            #[doc = concat!("Loads weights saved from PyTorch's `", $pytorch, "` with the same options.")]
-            ///
-            /// `path` is a `torch.save(layer.state_dict(), ...)` file (`.pt`/`.pth`) or a
-            /// safetensors file; the keys are PyTorch's (`weight_ih_l0`, `bias_hh_l1_reverse`, ...)
-            /// and must match this layer exactly. Read through burn-store.
-            ///
-            /// # Errors
-            /// [`WeightFileNotFound`](crate::RecurrentError::WeightFileNotFound),
-            /// [`UnreadableWeightFile`](crate::RecurrentError::UnreadableWeightFile),
-            /// [`MissingWeight`](crate::RecurrentError::MissingWeight),
-            /// [`UnexpectedWeight`](crate::RecurrentError::UnexpectedWeight),
-            /// [`WeightShapeMismatch`](crate::RecurrentError::WeightShapeMismatch) or
-            /// [`WeightDTypeMismatch`](crate::RecurrentError::WeightDTypeMismatch).
-            pub fn load_pytorch(
-                self,
-                path: impl AsRef<std::path::Path>,
-            ) -> Result<Self, crate::RecurrentError> {
-                self.load_pytorch_prefixed(path, "")
-            }
-
-            /// Loads this layer from the keys under `prefix` in a bigger model's `state_dict`
-            /// (for example `"rnn."` for `model.rnn`); keys outside the prefix are ignored.
-            ///
-            /// # Errors
-            /// As [`load_pytorch`](Self::load_pytorch).
-            pub fn load_pytorch_prefixed(
-                mut self,
-                path: impl AsRef<std::path::Path>,
-                prefix: &str,
-            ) -> Result<Self, crate::RecurrentError> {
-                let params = self.stack.pytorch_parameters();
-                let dtype = self.stack.float_dtype();
-                crate::io::pytorch::load(&mut self, &params, "stack.", path.as_ref(), prefix, dtype)?;
-                Ok(self)
-            }
-
-            #[doc = concat!("Saves the weights as a `.safetensors` file that PyTorch's `", $pytorch, "` loads with `load_state_dict(safetensors.torch.load_file(path), strict=True)`.")]
-            ///
-            /// The write is atomic: a failure leaves any earlier file at `path` intact.
-            ///
-            /// # Errors
-            /// [`UnsupportedWeightFormat`](crate::RecurrentError::UnsupportedWeightFormat) for a
-            /// path not ending in `.safetensors`, [`SaveFailed`](crate::RecurrentError::SaveFailed)
-            /// when writing fails.
-            pub fn save_pytorch(
-                &self,
-                path: impl AsRef<std::path::Path>,
-            ) -> Result<(), crate::RecurrentError> {
-                let params = self.stack.pytorch_parameters();
-                crate::io::pytorch::save(self, &params, "stack.", path.as_ref(), "")
-            }
-        }
-    };
+/// The seal: only this crate's layers implement [`Recurrent`], each a `RecurrentStack` inside.
+mod sealed {
+    /// Access to the stack a layer is built on.
+    pub trait Stacked {
+        /// The stack.
+        fn stack(&self) -> &super::RecurrentStack;
+        /// The stack, to load weights into.
+        fn stack_mut(&mut self) -> &mut super::RecurrentStack;
+    }
 }
-pub(crate) use recurrent_layer;

@@ -1,10 +1,9 @@
 //! The parameters of one layer and direction, laid out exactly as PyTorch stores them.
 
 use burn::module::{Module, Param};
-use burn::tensor::{Device, Distribution, Tensor, TensorData};
-use rand::SeedableRng;
-use rand::distr::{Distribution as _, Uniform};
-use rand::rngs::StdRng;
+use burn::tensor::{Device, Tensor};
+
+use crate::init::UniformInit;
 
 /// The weights of one direction of one layer, in PyTorch's layout.
 ///
@@ -47,61 +46,22 @@ impl LayerWeights {
     }
 }
 
-/// Draws initial weights from U(-1/sqrt(H), 1/sqrt(H)), PyTorch's default for recurrent layers.
-///
-/// With a seed the values come from `rand`'s `StdRng`, so they are the same on every backend;
-/// without one they come from the device's generator (see `Device::seed`).
-pub(crate) struct UniformInit {
-    bound: f64,
-    rng: Option<StdRng>,
-}
-
-impl UniformInit {
-    /// Draws from U(-1/sqrt(fan), 1/sqrt(fan)): `fan` is the hidden size for a recurrent layer,
-    /// the input size for a linear layer (PyTorch's defaults for both).
-    pub(crate) fn new(fan: usize, seed: Option<u64>) -> Self {
-        Self {
-            bound: 1.0 / (fan as f64).sqrt(),
-            rng: seed.map(StdRng::seed_from_u64),
-        }
-    }
-
-    pub(crate) fn tensor<const D: usize>(
-        &mut self,
-        shape: [usize; D],
-        device: &Device,
-    ) -> Tensor<D> {
-        match &mut self.rng {
-            Some(rng) => {
-                let bound = self.bound as f32;
-                let uniform = Uniform::new(-bound, bound).expect("a positive bound");
-                let count = shape.iter().product();
-                let values: Vec<f32> = uniform.sample_iter(rng).take(count).collect();
-                Tensor::from_data(TensorData::new(values, shape), device)
-            }
-            None => Tensor::random(
-                shape,
-                Distribution::Uniform(-self.bound, self.bound),
-                device,
-            ),
-        }
-    }
-
-    /// One direction's weights, drawn in PyTorch's parameter order.
-    pub(crate) fn direction(
-        &mut self,
+impl DirectionWeights {
+    /// One direction's weights drawn from `init`, in PyTorch's parameter order.
+    pub(crate) fn init(
+        init: &mut UniformInit,
         gate_rows: usize,
         input: usize,
         hidden: usize,
         bias: bool,
         device: &Device,
-    ) -> DirectionWeights {
-        let weight_ih = Param::from_tensor(self.tensor([gate_rows, input], device));
-        let weight_hh = Param::from_tensor(self.tensor([gate_rows, hidden], device));
+    ) -> Self {
+        let weight_ih = Param::from_tensor(init.tensor([gate_rows, input], device));
+        let weight_hh = Param::from_tensor(init.tensor([gate_rows, hidden], device));
         let (bias_ih, bias_hh) = if bias {
             (
-                Some(Param::from_tensor(self.tensor([gate_rows], device))),
-                Some(Param::from_tensor(self.tensor([gate_rows], device))),
+                Some(Param::from_tensor(init.tensor([gate_rows], device))),
+                Some(Param::from_tensor(init.tensor([gate_rows], device))),
             )
         } else {
             (None, None)

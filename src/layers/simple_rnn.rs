@@ -1,22 +1,85 @@
 //! The Elman RNN, PyTorch's `nn.RNN`.
 
+use burn::config::Config;
 use burn::module::Module;
+use burn::tensor::Device;
 
-use super::cell::{CellKind, Nonlinearity};
+use super::Recurrent;
+use super::error::LayerError;
+use super::sealed::Stacked;
+use super::spec::StackSpec;
 use super::stack::RecurrentStack;
-use super::state::RnnState;
-use super::{layer_config, recurrent_layer};
+use crate::cell::{CellKind, Nonlinearity};
 
-layer_config!(
-    /// Options of a [`SimpleRnn`], PyTorch's `nn.RNN` arguments.
-    SimpleRnnConfig,
-    |config| CellKind::Rnn(config.nonlinearity),
-    {
-        /// `tanh` (the default) or `relu`.
-        #[config(default = "Nonlinearity::Tanh")]
-        pub nonlinearity: Nonlinearity,
+/// Options of a [`SimpleRnn`], PyTorch's `nn.RNN` arguments.
+///
+/// `input_size` and `hidden_size` are required; the rest have PyTorch's defaults except
+/// `batch_first`, which is `true` here. Set them with the `with_*` methods.
+#[derive(Config, Debug)]
+pub struct SimpleRnnConfig {
+    /// Features per time step.
+    pub input_size: usize,
+    /// Hidden units per direction.
+    pub hidden_size: usize,
+    /// Stacked layers; layer `k > 0` reads layer `k - 1`'s output.
+    #[config(default = 1)]
+    pub num_layers: usize,
+    /// Whether the layer has `bias_ih` and `bias_hh`.
+    #[config(default = true)]
+    pub bias: bool,
+    /// Inputs and outputs as `[batch, seq, features]` (else `[seq, batch, features]`).
+    #[config(default = true)]
+    pub batch_first: bool,
+    /// Dropout on each layer's output except the last, while training, in `[0, 1)`.
+    #[config(default = 0.0)]
+    pub dropout: f64,
+    /// Runs a second, reverse direction and concatenates its output.
+    #[config(default = false)]
+    pub bidirectional: bool,
+    /// Seed for the initial weights; `None` uses the device's generator.
+    pub seed: Option<u64>,
+    /// `tanh` (the default) or `relu`.
+    #[config(default = "Nonlinearity::Tanh")]
+    pub nonlinearity: Nonlinearity,
+}
+
+impl SimpleRnnConfig {
+    /// Builds the [`SimpleRnn`] on `device`, after checking the options.
+    ///
+    /// Weights are drawn from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) like PyTorch: from
+    /// `rand`'s `StdRng` when `seed` is set (the same weights on every backend), otherwise from
+    /// the device's generator (`Device::seed`).
+    ///
+    /// # Errors
+    /// [`ZeroLayers`](LayerError::ZeroLayers), [`ZeroInputSize`](LayerError::ZeroInputSize),
+    /// [`ZeroHiddenSize`](LayerError::ZeroHiddenSize) or
+    /// [`InvalidDropout`](LayerError::InvalidDropout) (dropout outside `[0, 1)`).
+    pub fn try_init(&self, device: &Device) -> Result<SimpleRnn, LayerError> {
+        let spec = StackSpec {
+            cell: CellKind::Rnn(self.nonlinearity),
+            input_size: self.input_size,
+            hidden_size: self.hidden_size,
+            num_layers: self.num_layers,
+            bidirectional: self.bidirectional,
+            bias: self.bias,
+            dropout: self.dropout,
+            batch_first: self.batch_first,
+            seed: self.seed,
+        };
+        Ok(SimpleRnn {
+            stack: RecurrentStack::new(spec, device)?,
+        })
     }
-);
+
+    /// Builds the [`SimpleRnn`] on `device`.
+    ///
+    /// # Panics
+    /// On an invalid option, with the message of the error [`try_init`](Self::try_init) would
+    /// return.
+    pub fn init(&self, device: &Device) -> SimpleRnn {
+        self.try_init(device).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
 
 /// A multi-layer Elman RNN with PyTorch's `nn.RNN` semantics and weight layout.
 ///
@@ -38,7 +101,7 @@ layer_config!(
 ///
 /// ```
 /// use burn::tensor::{Device, Tensor};
-/// use recurrent::{Nonlinearity, SimpleRnnConfig};
+/// use recurrent::{Nonlinearity, Recurrent, SimpleRnnConfig};
 ///
 /// let device = Device::flex();
 /// let rnn = SimpleRnnConfig::new(1, 4)
@@ -60,7 +123,7 @@ layer_config!(
 ///
 /// ```
 /// use burn::tensor::{Device, Tensor, TensorData};
-/// use recurrent::SimpleRnnConfig;
+/// use recurrent::{Recurrent, SimpleRnnConfig};
 ///
 /// let device = Device::flex();
 /// let rnn = SimpleRnnConfig::new(1, 1).with_seed(Some(2)).init(&device);
@@ -82,4 +145,14 @@ pub struct SimpleRnn {
     stack: RecurrentStack,
 }
 
-recurrent_layer!(SimpleRnn, SimpleRnnConfig, RnnState, "nn.RNN");
+impl Stacked for SimpleRnn {
+    fn stack(&self) -> &RecurrentStack {
+        &self.stack
+    }
+
+    fn stack_mut(&mut self) -> &mut RecurrentStack {
+        &mut self.stack
+    }
+}
+
+impl Recurrent for SimpleRnn {}

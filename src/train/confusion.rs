@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::RecurrentError;
+use super::error::TrainError;
 
 /// Counts of (true class, predicted class) pairs, with per-class recall and precision.
 ///
@@ -43,25 +43,24 @@ impl ConfusionMatrix {
     /// The matrix of `truth[i]` against `predicted[i]`.
     ///
     /// # Errors
-    /// [`TargetCountMismatch`](RecurrentError::TargetCountMismatch) when the slices differ in
-    /// length, [`ClassOutOfRange`](RecurrentError::ClassOutOfRange) for a class `>=
+    /// [`PredictionCountMismatch`](TrainError::PredictionCountMismatch) when the slices differ
+    /// in length, [`ClassOutOfRange`](TrainError::ClassOutOfRange) for a class `>=
     /// num_classes`.
     pub fn from_predictions(
         truth: &[usize],
         predicted: &[usize],
         num_classes: usize,
-    ) -> Result<Self, RecurrentError> {
+    ) -> Result<Self, TrainError> {
         if truth.len() != predicted.len() {
-            return Err(RecurrentError::TargetCountMismatch {
-                kind: "class labels",
-                expected: format!("one prediction per label ({})", truth.len()),
-                found: format!("{} predictions", predicted.len()),
+            return Err(TrainError::PredictionCountMismatch {
+                expected: truth.len(),
+                found: predicted.len(),
             });
         }
         let mut matrix = Self::new(num_classes);
         for (sequence, (&t, &p)) in truth.iter().zip(predicted).enumerate() {
             if let Some(&label) = [t, p].iter().find(|&&c| c >= num_classes) {
-                return Err(RecurrentError::ClassOutOfRange {
+                return Err(TrainError::ClassOutOfRange {
                     sequence,
                     label,
                     num_classes,
@@ -75,14 +74,13 @@ impl ConfusionMatrix {
     /// The same counts with class names for display.
     ///
     /// # Errors
-    /// [`TargetCountMismatch`](RecurrentError::TargetCountMismatch) unless there is one name
+    /// [`ClassNameCountMismatch`](TrainError::ClassNameCountMismatch) unless there is one name
     /// per class.
-    pub fn with_class_names(mut self, names: &[String]) -> Result<Self, RecurrentError> {
+    pub fn with_class_names(mut self, names: &[String]) -> Result<Self, TrainError> {
         if names.len() != self.num_classes() {
-            return Err(RecurrentError::TargetCountMismatch {
-                kind: "class names",
-                expected: format!("one name per class ({})", self.num_classes()),
-                found: format!("{} names", names.len()),
+            return Err(TrainError::ClassNameCountMismatch {
+                expected: self.num_classes(),
+                found: names.len(),
             });
         }
         self.class_names = names.to_vec();

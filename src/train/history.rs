@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::RecurrentError;
+use super::error::HistoryError;
 use crate::io::write_atomically;
 
 /// One epoch of training.
@@ -64,12 +64,10 @@ impl History {
     /// Reads what [`to_json`](Self::to_json) wrote.
     ///
     /// # Errors
-    /// [`DataShapeMismatch`](RecurrentError::DataShapeMismatch) when `json` is not a history.
-    pub fn from_json(json: &str) -> Result<Self, RecurrentError> {
-        serde_json::from_str(json).map_err(|e| RecurrentError::DataShapeMismatch {
-            what: "history JSON",
-            expected: "a History as written by History::to_json".into(),
-            found: e.to_string(),
+    /// [`Unreadable`](HistoryError::Unreadable) when `json` is not a history.
+    pub fn from_json(json: &str) -> Result<Self, HistoryError> {
+        serde_json::from_str(json).map_err(|e| HistoryError::Unreadable {
+            reason: e.to_string(),
         })
     }
 
@@ -102,87 +100,22 @@ impl History {
     /// Writes [`to_json`](Self::to_json) to `path`, atomically.
     ///
     /// # Errors
-    /// [`WriteFailed`](RecurrentError::WriteFailed); an earlier file at `path` is left intact.
-    pub fn write_json(&self, path: impl AsRef<Path>) -> Result<(), RecurrentError> {
+    /// [`WriteFailed`](HistoryError::WriteFailed); an earlier file at `path` is left intact.
+    pub fn write_json(&self, path: impl AsRef<Path>) -> Result<(), HistoryError> {
         write(path.as_ref(), &self.to_json())
     }
 
     /// Writes [`to_csv`](Self::to_csv) to `path`, atomically.
     ///
     /// # Errors
-    /// [`WriteFailed`](RecurrentError::WriteFailed); an earlier file at `path` is left intact.
-    pub fn write_csv(&self, path: impl AsRef<Path>) -> Result<(), RecurrentError> {
+    /// [`WriteFailed`](HistoryError::WriteFailed); an earlier file at `path` is left intact.
+    pub fn write_csv(&self, path: impl AsRef<Path>) -> Result<(), HistoryError> {
         write(path.as_ref(), &self.to_csv())
-    }
-
-    /// Draws the loss and metric curves to `path` as SVG, atomically.
-    ///
-    /// Two panels side by side under one title: on the left the loss, on the right the metric
-    /// ([`metric`](Self::metric): accuracy or MAE), each with a `train` curve and, when the
-    /// history has validation values, a `valid` curve, against the epoch, with axis labels and a
-    /// legend (`train loss`, `valid loss`, `train <metric>`, `valid <metric>`). Epochs without
-    /// validation values are left out of the validation curves, and NaN or infinite values
-    /// (a diverged run) are left out of every curve. Only with the `plot` feature (on by
-    /// default); the image is drawn in memory with plotters' SVG backend, which needs no fonts.
-    ///
-    /// # Errors
-    /// [`WriteFailed`](RecurrentError::WriteFailed) when `path` does not end in `.svg`, when the
-    /// history has no epochs, or when writing fails; an earlier file at `path` is left intact.
-    ///
-    /// # Examples
-    /// ```
-    /// use recurrent::train::History;
-    ///
-    /// let history = History::from_json(
-    ///     r#"{"metric": "accuracy", "epochs": [
-    ///         {"epoch": 1, "train_loss": 1.3, "train_metric": 0.35, "valid_loss": 1.2,
-    ///          "valid_metric": 0.4, "learning_rate": 0.001, "seconds": 2.0,
-    ///          "sequences_per_second": 1000.0},
-    ///         {"epoch": 2, "train_loss": 0.9, "train_metric": 0.6, "valid_loss": 0.95,
-    ///          "valid_metric": 0.55, "learning_rate": 0.001, "seconds": 2.0,
-    ///          "sequences_per_second": 1000.0}
-    ///     ]}"#,
-    /// )?;
-    /// let path = std::env::temp_dir().join(format!("history-{}.svg", std::process::id()));
-    /// history.plot(&path)?;
-    /// let svg = std::fs::read_to_string(&path)?;
-    /// assert!(svg.starts_with("<svg"));
-    /// assert!(svg.contains("accuracy"));
-    /// std::fs::remove_file(&path)?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[cfg(feature = "plot")]
-    pub fn plot(&self, path: impl AsRef<Path>) -> Result<(), RecurrentError> {
-        let path = path.as_ref();
-        let failed = |reason: String| RecurrentError::WriteFailed {
-            path: path.to_path_buf(),
-            reason,
-        };
-        match path.extension().map(|e| e.to_string_lossy()) {
-            Some(e) if e.eq_ignore_ascii_case("svg") => {}
-            found => {
-                let found = match found {
-                    Some(e) => format!("the extension .{e}"),
-                    None => "no extension".into(),
-                };
-                return Err(failed(format!(
-                    "expected a path ending in .svg (the plot is SVG), found {found}"
-                )));
-            }
-        }
-        if self.epochs.is_empty() {
-            return Err(failed(
-                "there are no epochs to plot: the history is empty".into(),
-            ));
-        }
-        let svg = super::plot::render_svg(self)
-            .map_err(|e| failed(format!("could not draw the plot: {e}")))?;
-        write(path, &svg)
     }
 }
 
-fn write(path: &Path, text: &str) -> Result<(), RecurrentError> {
-    write_atomically(path, text.as_bytes()).map_err(|e| RecurrentError::WriteFailed {
+pub(crate) fn write(path: &Path, text: &str) -> Result<(), HistoryError> {
+    write_atomically(path, text.as_bytes()).map_err(|e| HistoryError::WriteFailed {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })

@@ -1,26 +1,52 @@
-//! Training: [`TrainerConfig`], [`Trainer::fit`], [`History`], [`evaluate`] and prediction.
+//! Training: [`TrainerConfig`], [`Trainer::fit`] and [`Trainer::resume`], [`History`],
+//! [`evaluate`] and prediction ([`Fitted`]).
 //!
 //! The loop is built from Burn's own pieces: burn-optim's optimizers, gradient clipping and
 //! learning-rate schedulers, burn-nn's losses, and burn's `DataLoader` over a
 //! [`SequenceDataset`](crate::data::SequenceDataset). Models take part through the
 //! [`Trainable`](crate::model::Trainable) trait.
+//!
+//! | file | what |
+//! |---|---|
+//! | `trainer.rs` | `Trainer`: `fit`, `resume`, the loop over epochs |
+//! | `epoch.rs` | one epoch: seeded steps over the batches |
+//! | `strategy.rs` | how a batch becomes an optimizer step (one device; the seam for more) |
+//! | `early_stopping.rs` | `Monitor`, `EarlyStoppingConfig`, the tracker |
+//! | `checkpoint/` | `CheckpointConfig`, when a save is due, the files |
+//! | `objective.rs` | `Objective`, the data checks, each batch's loss and metric |
+//! | `fitted.rs` | `Fitted`, `evaluate`, predictions |
+//! | `config.rs`, `optimizer.rs`, `schedule.rs` | the options, validated |
+//! | `history.rs`, `plot.rs`, `progress.rs`, `confusion.rs` | what a run reports |
 
 mod checkpoint;
 mod config;
 mod confusion;
+mod early_stopping;
+mod epoch;
+mod error;
+mod fitted;
 mod history;
+mod loader;
 mod objective;
+mod optimizer;
 #[cfg(feature = "plot")]
 mod plot;
 mod progress;
+mod schedule;
+mod stop;
+mod strategy;
 mod trainer;
 
 pub use checkpoint::CheckpointConfig;
-pub use config::{
-    EarlyStoppingConfig, LrSchedule, Monitor, Objective, Optimizer, ProgressMode, TrainerConfig,
-};
+pub use config::TrainerConfig;
 pub use confusion::ConfusionMatrix;
+pub use early_stopping::{EarlyStoppingConfig, Monitor};
+pub use error::{CheckpointError, HistoryError, TrainError};
+pub use fitted::{Evaluation, Fitted, evaluate};
 pub use history::{EpochRecord, History};
-pub use trainer::{
-    EpochCallback, Evaluation, FitError, Fitted, StopHandle, StopReason, Trainer, evaluate,
-};
+pub use objective::Objective;
+pub use optimizer::Optimizer;
+pub use progress::ProgressMode;
+pub use schedule::LrSchedule;
+pub use stop::{StopHandle, StopReason};
+pub use trainer::{EpochCallback, FitError, Trainer};

@@ -1,12 +1,52 @@
-//! Losses and metrics per batch, from Burn's loss modules.
+//! What the model learns ([`Objective`]): the data it needs (checked before any work), and each
+//! batch's loss and metric, from Burn's loss modules.
 
 use burn::nn::loss::{BinaryCrossEntropyLossConfig, CrossEntropyLossConfig, MseLoss, Reduction};
 use burn::tensor::{Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
 
-use super::config::Objective;
-use crate::RecurrentError;
-use crate::data::BatchTargets;
-use crate::model::ModelOutput;
+use super::error::TrainError;
+use crate::data::{BatchTargets, SequenceBatch, SequenceDataset, Targets};
+use crate::model::{ModelOutput, Trainable};
+
+/// What the model learns, which fixes the loss and the metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Objective {
+    /// One logit per sequence, sigmoid + binary cross-entropy; metric: accuracy.
+    /// Targets: [`Targets::Binary`](crate::data::Targets::Binary).
+    BinaryClassification,
+    /// One logit per class, softmax + cross-entropy; metric: accuracy.
+    /// Targets: [`Targets::Class`](crate::data::Targets::Class).
+    MultiClass,
+    /// Values, mean squared error; metric: mean absolute error.
+    /// Targets: [`Targets::Real`](crate::data::Targets::Real) or
+    /// [`Targets::PerStep`](crate::data::Targets::PerStep).
+    Regression,
+}
+
+impl Objective {
+    /// The objective's name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Objective::BinaryClassification => "binary classification",
+            Objective::MultiClass => "multi-class classification",
+            Objective::Regression => "regression",
+        }
+    }
+
+    /// The name of the metric [`History`](crate::train::History) records.
+    pub fn metric_name(self) -> &'static str {
+        match self {
+            Objective::Regression => "mae",
+            _ => "accuracy",
+        }
+    }
+
+    /// Whether a larger metric is better (accuracy) or a smaller one (MAE).
+    pub fn higher_is_better(self) -> bool {
+        self != Objective::Regression
+    }
+}
 
 /// A batch's loss (for backward), the sum of its metric (correct predictions, or absolute
 /// errors) and how many items that sum covers.
@@ -16,8 +56,8 @@ pub(crate) struct BatchScore {
     pub count: usize,
 }
 
-fn mismatch(objective: Objective, expected: String, found: String) -> RecurrentError {
-    RecurrentError::ObjectiveMismatch {
+fn mismatch(objective: Objective, expected: String, found: String) -> TrainError {
+    TrainError::ObjectiveMismatch {
         which: "model output",
         objective: objective.name(),
         expected,
@@ -32,7 +72,7 @@ pub(crate) fn score(
     output: ModelOutput,
     targets: &BatchTargets,
     lengths: Option<&[usize]>,
-) -> Result<BatchScore, RecurrentError> {
+) -> Result<BatchScore, TrainError> {
     match (objective, output, targets) {
         (Objective::BinaryClassification, ModelOutput::PerSequence(logits), BatchTargets::Binary(labels)) => {
             let [batch, outputs] = logits.dims();
@@ -79,11 +119,7 @@ pub(crate) fn score(
     }
 }
 
-fn check_dims(
-    objective: Objective,
-    output: &[usize],
-    targets: &[usize],
-) -> Result<(), RecurrentError> {
+fn check_dims(objective: Objective, output: &[usize], targets: &[usize]) -> Result<(), TrainError> {
     if output != targets {
         return Err(mismatch(
             objective,
@@ -119,5 +155,118 @@ fn masked_regression(values: Tensor<3>, targets: Tensor<3>, lengths: &[usize]) -
         loss: error.clone().square().sum() / count as f32,
         metric_sum: error.abs().sum(),
         count,
+    }
+}
+
+/// Runs `model` on `batch`'s inputs, with the lengths when the batch is padded.
+pub(crate) fn batch_output<M: Trainable>(model: &M, batch: &SequenceBatch) -> ModelOutput {
+    if batch.is_padded() {
+        model.forward_with_lengths(batch.inputs.clone(), &batch.lengths)
+    } else {
+        model.forward_sequences(batch.inputs.clone())
+    }
+}
+
+/// Runs `model` on `batch` and scores it.
+pub(crate) fn score_batch<M: Trainable>(
+    model: &M,
+    objective: Objective,
+    batch: SequenceBatch,
+) -> Result<BatchScore, TrainError> {
+    let lengths = batch.is_padded().then_some(batch.lengths.as_slice());
+    score(
+        objective,
+        batch_output(model, &batch),
+        &batch.targets,
+        lengths,
+    )
+}
+
+/// Checks `data` against the model and the objective, before any work; `which` names the data
+/// in messages (`"training"`, `"validation"`, ...).
+pub(crate) fn check_data<M: Trainable>(
+    model: &M,
+    objective: Objective,
+    data: &SequenceDataset,
+    which: &'static str,
+) -> Result<(), TrainError> {
+    if data.is_empty() {
+        return Err(TrainError::EmptyData { which });
+    }
+    if data.num_features() != model.input_size() {
+        return Err(TrainError::FeatureMismatch {
+            which,
+            expected: model.input_size(),
+            found: data.num_features(),
+        });
+    }
+    if !data.is_equal_length() && !model.supports_lengths() {
+        return Err(TrainError::LengthsUnsupported { which });
+    }
+    check_targets(model, objective, data.targets()).map_err(|(expected, found)| {
+        TrainError::ObjectiveMismatch {
+            which,
+            objective: objective.name(),
+            expected,
+            found,
+        }
+    })
+}
+
+/// Whether `targets` and the model's outputs fit `objective`; if not, what it needs and what
+/// it found.
+fn check_targets<M: Trainable>(
+    model: &M,
+    objective: Objective,
+    targets: &Targets,
+) -> Result<(), (String, String)> {
+    let outputs = model.output_size();
+    let fits = |needed: usize, what: String| {
+        if outputs == needed {
+            Ok(())
+        } else {
+            Err((what, format!("{outputs} outputs")))
+        }
+    };
+    match (objective, targets) {
+        (Objective::BinaryClassification, Targets::Binary(_)) => {
+            fits(1, "a model with 1 output (one logit)".into())
+        }
+        (Objective::MultiClass, Targets::Class { num_classes, .. }) => fits(
+            *num_classes,
+            format!("a model with one output per class ({num_classes})"),
+        ),
+        (
+            Objective::Regression,
+            Targets::Real { outputs: n, .. } | Targets::PerStep { outputs: n, .. },
+        ) => {
+            let per_step = matches!(targets, Targets::PerStep { .. });
+            let predicting = |per_step: bool| {
+                if per_step {
+                    "every step"
+                } else {
+                    "each sequence"
+                }
+            };
+            if per_step != model.per_step() {
+                return Err((
+                    format!(
+                        "a model predicting {} for {}",
+                        predicting(per_step),
+                        targets.kind()
+                    ),
+                    format!("a model predicting {}", predicting(model.per_step())),
+                ));
+            }
+            fits(*n, format!("a model with {n} outputs"))
+        }
+        (objective, targets) => {
+            let expected = match objective {
+                Objective::BinaryClassification => "binary labels",
+                Objective::MultiClass => "class labels",
+                Objective::Regression => "real values (per sequence or per step)",
+            };
+            Err((expected.into(), targets.kind().into()))
+        }
     }
 }

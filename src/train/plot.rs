@@ -1,4 +1,4 @@
-//! The drawing behind [`History::plot`]: two panels side by side, the loss on the left and the
+//! [`History::plot`]: two panels side by side, the loss on the left and the
 //! metric on the right, each with the training curve and, when present, the validation curve.
 //! Only with the `plot` feature (on by default).
 //!
@@ -6,11 +6,13 @@
 //! `<text>` elements, so no fonts are read and no C library is linked.
 
 use std::error::Error;
+use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::history::{EpochRecord, History};
+use super::error::HistoryError;
+use super::history::{EpochRecord, History, write};
 
 /// The whole image, in SVG pixels.
 const SIZE: (u32, u32) = (1200, 480);
@@ -51,10 +53,73 @@ impl Series {
     }
 }
 
+impl History {
+    /// Draws the loss and metric curves to `path` as SVG, atomically.
+    ///
+    /// Two panels side by side under one title: on the left the loss, on the right the metric
+    /// ([`metric`](Self::metric): accuracy or MAE), each with a `train` curve and, when the
+    /// history has validation values, a `valid` curve, against the epoch, with axis labels and a
+    /// legend (`train loss`, `valid loss`, `train <metric>`, `valid <metric>`). Epochs without
+    /// validation values are left out of the validation curves, and NaN or infinite values
+    /// (a diverged run) are left out of every curve. Only with the `plot` feature (on by
+    /// default); the image is drawn in memory with plotters' SVG backend, which needs no fonts.
+    ///
+    /// # Errors
+    /// [`NotSvg`](HistoryError::NotSvg) when `path` does not end in `.svg`,
+    /// [`Empty`](HistoryError::Empty) when the history has no epochs,
+    /// [`DrawFailed`](HistoryError::DrawFailed) or [`WriteFailed`](HistoryError::WriteFailed);
+    /// an earlier file at `path` is left intact.
+    ///
+    /// # Examples
+    /// ```
+    /// use recurrent::train::History;
+    ///
+    /// let history = History::from_json(
+    ///     r#"{"metric": "accuracy", "epochs": [
+    ///         {"epoch": 1, "train_loss": 1.3, "train_metric": 0.35, "valid_loss": 1.2,
+    ///          "valid_metric": 0.4, "learning_rate": 0.001, "seconds": 2.0,
+    ///          "sequences_per_second": 1000.0},
+    ///         {"epoch": 2, "train_loss": 0.9, "train_metric": 0.6, "valid_loss": 0.95,
+    ///          "valid_metric": 0.55, "learning_rate": 0.001, "seconds": 2.0,
+    ///          "sequences_per_second": 1000.0}
+    ///     ]}"#,
+    /// )?;
+    /// let path = std::env::temp_dir().join(format!("history-{}.svg", std::process::id()));
+    /// history.plot(&path)?;
+    /// let svg = std::fs::read_to_string(&path)?;
+    /// assert!(svg.starts_with("<svg"));
+    /// assert!(svg.contains("accuracy"));
+    /// std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn plot(&self, path: impl AsRef<Path>) -> Result<(), HistoryError> {
+        let path = path.as_ref();
+        match path.extension().map(|e| e.to_string_lossy()) {
+            Some(e) if e.eq_ignore_ascii_case("svg") => {}
+            found => {
+                return Err(HistoryError::NotSvg {
+                    path: path.to_path_buf(),
+                    found: match found {
+                        Some(e) => format!("the extension .{e}"),
+                        None => "no extension".into(),
+                    },
+                });
+            }
+        }
+        if self.epochs.is_empty() {
+            return Err(HistoryError::Empty);
+        }
+        let svg = render_svg(self).map_err(|e| HistoryError::DrawFailed {
+            reason: e.to_string(),
+        })?;
+        write(path, &svg)
+    }
+}
+
 /// The history as an SVG document: the loss panel and the metric panel under one title.
 ///
 /// `history` must hold at least one epoch (the caller checks). The error is plotters' message.
-pub(crate) fn render_svg(history: &History) -> DrawResult<String> {
+fn render_svg(history: &History) -> DrawResult<String> {
     let metric = history.metric.as_str();
     let loss = [
         Series::new(history, "train loss".into(), TRAIN_COLOR, |e| {

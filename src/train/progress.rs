@@ -5,8 +5,23 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::config::ProgressMode;
+use serde::{Deserialize, Serialize};
+
 use super::history::EpochRecord;
+
+/// How the trainer reports progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProgressMode {
+    /// A progress bar with loss and throughput on a terminal, plus a line per epoch; a plain
+    /// line per epoch when stderr is not a terminal.
+    Auto,
+    /// The progress bar on a terminal, nothing otherwise (for callers that print their own lines).
+    BarOnly,
+    /// A plain line per epoch, always.
+    Lines,
+    /// Nothing.
+    Quiet,
+}
 
 pub(crate) struct Progress {
     epochs: usize,

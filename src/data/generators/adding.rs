@@ -5,7 +5,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::at_least;
-use crate::RecurrentError;
+use crate::data::DataError;
 use crate::data::{SequenceDataset, Targets};
 
 /// Two features per step: a value from U(0, 1) and a marker, 1 at exactly two steps (one in
@@ -38,12 +38,12 @@ impl AddingProblemConfig {
     /// `n` sequences drawn from `seed`.
     ///
     /// # Errors
-    /// [`InvalidGeneratorConfig`](RecurrentError::InvalidGeneratorConfig) for `seq_len < 2`,
-    /// [`EmptyDataset`](RecurrentError::EmptyDataset) for `n = 0`.
-    pub fn generate(&self, n: usize, seed: u64) -> Result<SequenceDataset, RecurrentError> {
+    /// [`InvalidGeneratorConfig`](DataError::InvalidGeneratorConfig) for `seq_len < 2`,
+    /// [`EmptyDataset`](DataError::EmptyDataset) for `n = 0`.
+    pub fn generate(&self, n: usize, seed: u64) -> Result<SequenceDataset, DataError> {
         at_least("AddingProblem", "seq_len", self.seq_len, 2)?;
         if n == 0 {
-            return Err(RecurrentError::EmptyDataset);
+            return Err(DataError::EmptyDataset);
         }
         let mut rng = StdRng::seed_from_u64(seed);
         let t = self.seq_len;

@@ -5,7 +5,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::at_least;
-use crate::RecurrentError;
+use crate::data::DataError;
 use crate::data::{SequenceDataset, Targets};
 
 /// The first step shows one of `num_symbols` symbols (one-hot); `delay` steps of distractors
@@ -46,12 +46,12 @@ impl DelayedRecallConfig {
     /// `n` sequences drawn from `seed`.
     ///
     /// # Errors
-    /// [`InvalidGeneratorConfig`](RecurrentError::InvalidGeneratorConfig) for fewer than two
-    /// symbols, [`EmptyDataset`](RecurrentError::EmptyDataset) for `n = 0`.
-    pub fn generate(&self, n: usize, seed: u64) -> Result<SequenceDataset, RecurrentError> {
+    /// [`InvalidGeneratorConfig`](DataError::InvalidGeneratorConfig) for fewer than two
+    /// symbols, [`EmptyDataset`](DataError::EmptyDataset) for `n = 0`.
+    pub fn generate(&self, n: usize, seed: u64) -> Result<SequenceDataset, DataError> {
         at_least("DelayedRecall", "num_symbols", self.num_symbols, 2)?;
         if n == 0 {
-            return Err(RecurrentError::EmptyDataset);
+            return Err(DataError::EmptyDataset);
         }
         let mut rng = StdRng::seed_from_u64(seed);
         let features = self.num_symbols + 1;

@@ -15,7 +15,7 @@ pub use sum_sign::SumSignConfig;
 
 use rand::Rng;
 
-use crate::RecurrentError;
+use crate::data::DataError;
 
 /// A standard normal draw (Box-Muller), so the generators need nothing beyond `rand`.
 pub(crate) fn standard_normal(rng: &mut impl Rng) -> f32 {
@@ -31,9 +31,9 @@ pub(crate) fn at_least(
     name: &str,
     value: usize,
     min: usize,
-) -> Result<(), RecurrentError> {
+) -> Result<(), DataError> {
     if value < min {
-        return Err(RecurrentError::InvalidGeneratorConfig {
+        return Err(DataError::InvalidGeneratorConfig {
             generator,
             reason: format!("{name} must be at least {min}, found {value}"),
         });

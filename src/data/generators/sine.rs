@@ -5,7 +5,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::{at_least, standard_normal};
-use crate::RecurrentError;
+use crate::data::DataError;
 use crate::data::{SequenceDataset, Targets};
 
 /// Sines with a random frequency in `[0.5, 1.5)` cycles per 10 steps, a random phase and
@@ -40,19 +40,19 @@ impl SineForecastConfig {
     /// `n` sequences drawn from `seed`.
     ///
     /// # Errors
-    /// [`InvalidGeneratorConfig`](RecurrentError::InvalidGeneratorConfig) for `seq_len = 0` or
-    /// a negative or non-finite `noise`, [`EmptyDataset`](RecurrentError::EmptyDataset) for
+    /// [`InvalidGeneratorConfig`](DataError::InvalidGeneratorConfig) for `seq_len = 0` or
+    /// a negative or non-finite `noise`, [`EmptyDataset`](DataError::EmptyDataset) for
     /// `n = 0`.
-    pub fn generate(&self, n: usize, seed: u64) -> Result<SequenceDataset, RecurrentError> {
+    pub fn generate(&self, n: usize, seed: u64) -> Result<SequenceDataset, DataError> {
         at_least("SineForecast", "seq_len", self.seq_len, 1)?;
         if !(self.noise.is_finite() && self.noise >= 0.0) {
-            return Err(RecurrentError::InvalidGeneratorConfig {
+            return Err(DataError::InvalidGeneratorConfig {
                 generator: "SineForecast",
                 reason: format!("noise must be finite and >= 0, found {}", self.noise),
             });
         }
         if n == 0 {
-            return Err(RecurrentError::EmptyDataset);
+            return Err(DataError::EmptyDataset);
         }
         let mut rng = StdRng::seed_from_u64(seed);
         let t = self.seq_len;

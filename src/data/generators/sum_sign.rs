@@ -5,7 +5,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::{at_least, standard_normal};
-use crate::RecurrentError;
+use crate::data::DataError;
 use crate::data::{SequenceDataset, Targets};
 
 /// Sequences of standard normal values; the label is 1 when their sum is positive.
@@ -36,13 +36,13 @@ impl SumSignConfig {
     /// `n` sequences drawn from `seed`.
     ///
     /// # Errors
-    /// [`InvalidGeneratorConfig`](RecurrentError::InvalidGeneratorConfig) for a zero size,
-    /// [`EmptyDataset`](RecurrentError::EmptyDataset) for `n = 0`.
-    pub fn generate(&self, n: usize, seed: u64) -> Result<SequenceDataset, RecurrentError> {
+    /// [`InvalidGeneratorConfig`](DataError::InvalidGeneratorConfig) for a zero size,
+    /// [`EmptyDataset`](DataError::EmptyDataset) for `n = 0`.
+    pub fn generate(&self, n: usize, seed: u64) -> Result<SequenceDataset, DataError> {
         at_least("SumSign", "seq_len", self.seq_len, 1)?;
         at_least("SumSign", "num_features", self.num_features, 1)?;
         if n == 0 {
-            return Err(RecurrentError::EmptyDataset);
+            return Err(DataError::EmptyDataset);
         }
         let mut rng = StdRng::seed_from_u64(seed);
         let width = self.seq_len * self.num_features;

@@ -1,7 +1,10 @@
-//! The three cell equations, on fused gate tensors.
+//! The cells: which recurrence a layer runs ([`CellKind`], what both the layers and the kernels
+//! need) and its step equations on Burn tensors (the tensor-op path, and the reference the fused
+//! kernels are tested against).
 //!
-//! Every tensor here carries the directions of one layer in its first dimension, `[D, batch, ..]`
-//! with `D` = 1 or 2, so both directions of a bidirectional layer advance in one set of ops.
+//! Every tensor in [`CellKind::step`] carries the directions of one layer in its first
+//! dimension, `[D, batch, ..]` with `D` = 1 or 2, so both directions of a bidirectional layer
+//! advance in one set of ops.
 
 use burn::config::Config;
 use burn::tensor::Tensor;
@@ -46,7 +49,7 @@ impl CellKind {
     /// Advances one time step.
     ///
     /// - `input_gates`: `[D, batch, G * hidden]`, the input projection of this step with every
-    ///   bias folded in except GRU's `b_hn` (see [`crate::layers::stack`]).
+    ///   bias folded in except GRU's `b_hn`.
     /// - `hidden`, `cell`: `[D, batch, hidden]`; `cell` only for the LSTM.
     /// - `weight_hh_t`: `[D, hidden, G * hidden]`, the transposed recurrent weights.
     /// - `bias_hn`: GRU only, `[D, 1, hidden]`, the bias inside `r * (W_hn h + b_hn)`.

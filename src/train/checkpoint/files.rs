@@ -1,55 +1,21 @@
-//! Checkpoints: what `fit` saves to resume later, and how it is written so that nothing is lost.
-//!
-//! A checkpoint directory holds numbered checkpoints and one index:
-//!
-//! ```text
-//! dir/checkpoints.json      {"latest": "ckpt-000007", "best": "ckpt-000005", "next": 8, ...}
-//! dir/ckpt-000007/model.bpk       the model's parameters (burn-store's Burnpack)
-//! dir/ckpt-000007/optimizer.bpk   the optimizer's state (burn-optim's record, Burnpack)
-//! dir/ckpt-000007/state.json      epoch, step, history, early-stopping state, the trainer config
-//! ```
-//!
-//! A checkpoint is written whole into a temporary directory, synced and renamed into place;
-//! only then is the index replaced (itself through a synced temporary file and a rename), and
-//! only after that are checkpoints the index no longer names removed. A crash or a full disk at
-//! any point leaves the previous index naming a complete checkpoint.
+//! The files of a checkpoint directory, written so that a crash or a full disk at any point
+//! leaves the previous index naming a complete checkpoint.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use burn::config::Config;
 use burn::module::Module;
 use burn::optim::OptimizerRecord;
 use burn::store::{BurnpackStore, ModuleSnapshot};
 use serde::{Deserialize, Serialize};
 
-use super::config::{LrSchedule, TrainerConfig};
-use super::history::History;
-use crate::RecurrentError;
+use super::policy::BestCheckpoint;
 use crate::io::burnpack::{LoadProblem, load_exact};
 use crate::io::write_atomically;
-
-/// Where and when [`Trainer::fit`](crate::train::Trainer::fit) saves checkpoints.
-///
-/// ```
-/// use recurrent::train::{CheckpointConfig, Objective, TrainerConfig};
-///
-/// let config = TrainerConfig::new(Objective::MultiClass)
-///     .with_checkpoint(Some(CheckpointConfig::new("runs/lstm".into()).with_every(5)));
-/// assert!(config.validate().is_ok());
-/// ```
-#[derive(Config, Debug, PartialEq)]
-pub struct CheckpointConfig {
-    /// The directory (created when missing).
-    pub dir: PathBuf,
-    /// Save after every `every` epochs (and after the last).
-    #[config(default = 1)]
-    pub every: usize,
-    /// Also keep the checkpoint of the best epoch by the trainer's
-    /// [`monitor`](TrainerConfig::monitor), beside the latest (needs validation data).
-    #[config(default = false)]
-    pub keep_best: bool,
-}
+use crate::train::early_stopping::Best;
+use crate::train::epoch::EpochSums;
+use crate::train::error::CheckpointError;
+use crate::train::history::History;
 
 const INDEX: &str = "checkpoints.json";
 const INDEX_FORMAT: &str = "recurrent-checkpoints";
@@ -66,26 +32,6 @@ struct Index {
     next: u64,
 }
 
-/// The running sums of an epoch interrupted between steps.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub(crate) struct EpochProgress {
-    pub loss_sum: f64,
-    pub loss_count: usize,
-    pub metric_sum: f64,
-    pub metric_count: usize,
-    pub sequences: usize,
-    pub seconds: f64,
-}
-
-/// The early-stopping and best-model bookkeeping.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Best {
-    /// The best monitored value so far and its epoch.
-    pub value: Option<(f64, usize)>,
-    /// Epochs since the last improvement.
-    pub stale_epochs: usize,
-}
-
 /// `state.json`: everything but the tensors.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct TrainingState {
@@ -95,7 +41,7 @@ pub(crate) struct TrainingState {
     pub epoch: usize,
     /// Steps finished in epoch `epoch + 1` (0 at an epoch's end).
     pub step: usize,
-    pub partial: EpochProgress,
+    pub partial: EpochSums,
     pub history: History,
     pub best: Best,
     /// The trainer's options, as JSON (checked on resume).
@@ -103,13 +49,15 @@ pub(crate) struct TrainingState {
 }
 
 impl TrainingState {
+    /// The state after `epoch` epochs and `step` steps of the next, with the interrupted
+    /// epoch's sums in `partial`, and `config`, the trainer's options as JSON.
     pub(crate) fn new(
         epoch: usize,
         step: usize,
-        partial: EpochProgress,
+        partial: EpochSums,
         history: History,
         best: Best,
-        config: &TrainerConfig,
+        config: serde_json::Value,
     ) -> Self {
         Self {
             format: STATE_FORMAT.into(),
@@ -119,35 +67,26 @@ impl TrainingState {
             partial,
             history,
             best,
-            config: serde_json::to_value(config).expect("a trainer config always serialises"),
+            config,
         }
     }
 }
 
-/// What [`load`] gives back.
-pub(crate) struct Loaded<M> {
-    pub model: M,
-    pub optimizer: OptimizerRecord,
-    pub state: TrainingState,
-    /// The best checkpoint's model, when the index names one.
-    pub best_model: Option<M>,
-}
-
-fn unreadable(path: &Path, reason: impl Into<String>) -> RecurrentError {
-    RecurrentError::CheckpointUnreadable {
+fn unreadable(path: &Path, reason: impl Into<String>) -> CheckpointError {
+    CheckpointError::Unreadable {
         path: path.to_path_buf(),
         reason: reason.into(),
     }
 }
 
-fn write_failed(path: &Path, reason: impl ToString) -> RecurrentError {
-    RecurrentError::WriteFailed {
+fn write_failed(path: &Path, reason: impl ToString) -> CheckpointError {
+    CheckpointError::WriteFailed {
         path: path.to_path_buf(),
         reason: reason.to_string(),
     }
 }
 
-fn read_index(dir: &Path) -> Result<Option<Index>, RecurrentError> {
+fn read_index(dir: &Path) -> Result<Option<Index>, CheckpointError> {
     let path = dir.join(INDEX);
     let text = match fs::read_to_string(&path) {
         Ok(text) => text,
@@ -172,17 +111,6 @@ fn read_index(dir: &Path) -> Result<Option<Index>, RecurrentError> {
     Ok(Some(index))
 }
 
-/// Which checkpoint the index names as the best after a save.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BestCheckpoint {
-    /// The one being saved.
-    This,
-    /// The one the index named before (an earlier save of this run).
-    Earlier,
-    /// None: a fresh run's first save, so a best left in the folder by another run is dropped.
-    None,
-}
-
 /// Saves a checkpoint of `model` (in inference mode), the optimizer and `state` into `dir`,
 /// as the latest, and as the best as `best` says.
 pub(crate) fn save<M: Module>(
@@ -191,7 +119,7 @@ pub(crate) fn save<M: Module>(
     optimizer: OptimizerRecord,
     state: &TrainingState,
     best: BestCheckpoint,
-) -> Result<(), RecurrentError> {
+) -> Result<(), CheckpointError> {
     fs::create_dir_all(dir).map_err(|e| write_failed(dir, e))?;
     let previous = read_index(dir)?;
     let number = previous.as_ref().map_or(1, |index| index.next);
@@ -234,7 +162,7 @@ fn write_checkpoint<M: Module>(
     model: &M,
     optimizer: OptimizerRecord,
     state: &TrainingState,
-) -> Result<(), RecurrentError> {
+) -> Result<(), CheckpointError> {
     fs::create_dir_all(dir).map_err(|e| write_failed(dir, e))?;
     let model_path = dir.join("model.bpk");
     model
@@ -272,14 +200,19 @@ fn remove_unreferenced(dir: &Path, index: &Index) {
     }
 }
 
-/// Loads the latest checkpoint in `dir` into `model` (a model of the same architecture, whose
-/// parameters are replaced), checking it against `config`.
-pub(crate) fn load<M: Module>(
-    dir: &Path,
-    model: M,
-    config: &TrainerConfig,
-) -> Result<Loaded<M>, RecurrentError> {
-    let index = read_index(dir)?.ok_or_else(|| RecurrentError::NoCheckpoint {
+/// The latest checkpoint of a directory, its state read and checked, its tensors not yet read.
+pub(crate) struct Found {
+    /// The checkpoint's folder (`dir/ckpt-...`).
+    pub latest: PathBuf,
+    /// Its `state.json`.
+    pub state: TrainingState,
+    /// The best checkpoint's folder, when the index names one.
+    best: Option<PathBuf>,
+}
+
+/// Reads the index and the latest checkpoint's state in `dir`.
+pub(crate) fn open(dir: &Path) -> Result<Found, CheckpointError> {
+    let index = read_index(dir)?.ok_or_else(|| CheckpointError::NotFound {
         dir: dir.to_path_buf(),
     })?;
     let latest = dir.join(&index.latest);
@@ -301,29 +234,47 @@ pub(crate) fn load<M: Module>(
             ),
         ));
     }
-    check_config(&latest, config, &state.config)?;
-    let best_model = match &index.best {
-        Some(best) if *best != index.latest => Some(load_model(&dir.join(best), model.clone())?),
-        _ => None,
-    };
-    let model = load_model(&latest, model)?;
-    let best_model = match &index.best {
-        Some(best) if *best == index.latest => Some(model.clone()),
-        _ => best_model,
-    };
-    let optimizer_path = latest.join("optimizer.bpk");
-    let optimizer = OptimizerRecord::load(&optimizer_path)
-        .map_err(|e| unreadable(&optimizer_path, e.to_string()))?;
-    Ok(Loaded {
-        model,
-        optimizer,
+    Ok(Found {
+        latest,
         state,
-        best_model,
+        best: index.best.map(|best| dir.join(best)),
     })
 }
 
+/// What [`Found::load`] gives back.
+pub(crate) struct Loaded<M> {
+    pub model: M,
+    pub optimizer: OptimizerRecord,
+    /// The best checkpoint's model, when the index names one.
+    pub best_model: Option<M>,
+}
+
+impl Found {
+    /// Loads the checkpoint's tensors into `model` (a model of the same architecture, whose
+    /// parameters are replaced), the best checkpoint's into a copy, and the optimizer's state.
+    pub(crate) fn load<M: Module>(&self, model: M) -> Result<Loaded<M>, CheckpointError> {
+        let best_model = match &self.best {
+            Some(best) if *best != self.latest => Some(load_model(best, model.clone())?),
+            _ => None,
+        };
+        let model = load_model(&self.latest, model)?;
+        let best_model = match &self.best {
+            Some(best) if *best == self.latest => Some(model.clone()),
+            _ => best_model,
+        };
+        let optimizer_path = self.latest.join("optimizer.bpk");
+        let optimizer = OptimizerRecord::load(&optimizer_path)
+            .map_err(|e| unreadable(&optimizer_path, e.to_string()))?;
+        Ok(Loaded {
+            model,
+            optimizer,
+            best_model,
+        })
+    }
+}
+
 /// `model` with the parameters of `checkpoint/model.bpk`, which must fit it exactly.
-fn load_model<M: Module>(checkpoint: &Path, model: M) -> Result<M, RecurrentError> {
+fn load_model<M: Module>(checkpoint: &Path, model: M) -> Result<M, CheckpointError> {
     let path = checkpoint.join("model.bpk");
     load_exact(model, &path, "the model resuming it").map_err(|problem| match problem {
         LoadProblem::Unreadable(reason) => unreadable(&path, reason),
@@ -331,56 +282,11 @@ fn load_model<M: Module>(checkpoint: &Path, model: M) -> Result<M, RecurrentErro
             what,
             expected,
             found,
-        } => RecurrentError::CheckpointMismatch {
+        } => CheckpointError::Mismatch {
             path: path.clone(),
             what,
             expected,
             found,
         },
     })
-}
-
-/// The options that decide what a resumed run computes must be those of the run that saved
-/// the checkpoint; the number of epochs may grow (with a constant learning rate), and
-/// progress, checkpointing and early stopping may change.
-fn check_config(
-    checkpoint: &Path,
-    config: &TrainerConfig,
-    saved: &serde_json::Value,
-) -> Result<(), RecurrentError> {
-    let current = serde_json::to_value(config).expect("a trainer config always serialises");
-    // A learning-rate schedule spans all epochs: a run of another length has another schedule.
-    let spans_epochs = config.lr_schedule != LrSchedule::Constant;
-    let keys = [
-        "objective",
-        "batch_size",
-        "learning_rate",
-        "optimizer",
-        "weight_decay",
-        "grad_clip_norm",
-        "lr_schedule",
-        "seed",
-        "shuffle",
-        "tbptt",
-        "monitor",
-    ];
-    for key in keys.into_iter().chain(spans_epochs.then_some("epochs")) {
-        let (expected, found) = (current.get(key), saved.get(key));
-        if expected != found {
-            let show =
-                |v: Option<&serde_json::Value>| v.map_or("nothing".into(), |v| v.to_string());
-            let why = if key == "epochs" {
-                " (a learning-rate schedule spans them)"
-            } else {
-                ""
-            };
-            return Err(RecurrentError::CheckpointMismatch {
-                path: checkpoint.to_path_buf(),
-                what: format!("the trainer option {key}{why}"),
-                expected: show(expected),
-                found: show(found),
-            });
-        }
-    }
-    Ok(())
 }

@@ -1,0 +1,314 @@
+//! [`SequenceModel`]: a recurrent layer, a readout and a linear head, built from one
+//! [`SequenceModelConfig`].
+
+use burn::config::Config;
+use burn::module::{Module, Param};
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::error::ModelError;
+use super::trainable::{ModelOutput, Trainable};
+use crate::init::UniformInit;
+use crate::layers::{
+    CellType, GruConfig, LayerError, LstmConfig, Nonlinearity, Recurrent, RecurrentLayer,
+    RecurrentState, SimpleRnnConfig,
+};
+
+/// How a [`SequenceModel`] turns the layer's outputs into the head's input.
+#[derive(Config, Debug, Copy, PartialEq, Eq)]
+pub enum Readout {
+    /// The final state: the last (valid) step's output of the forward direction, and for a
+    /// bidirectional layer also the reverse direction's output at the first step (the state
+    /// it ends in). `[batch, D * hidden]`.
+    Last,
+    /// The mean of the outputs over all (valid) steps. `[batch, D * hidden]`.
+    Mean,
+    /// [`Last`](Self::Last) and [`Mean`](Self::Mean) side by side (ULMFiT's "concat
+    /// pooling" without the max): the final state for order and recency, the mean for what
+    /// holds over the whole sequence. `[batch, 2 * D * hidden]`.
+    LastAndMean,
+    /// Every step's output: the head predicts each step (many-to-many). `[batch, seq, D * hidden]`;
+    /// zero past a sequence's length before the head.
+    All,
+}
+
+/// Options of a [`SequenceModel`].
+///
+/// ```
+/// use burn::module::Module;
+/// use recurrent::model::{CellType, SequenceModelConfig};
+///
+/// // The original PyTorch example's model: nn.RNN(1, 32) and nn.Linear(32, 1) on the last step.
+/// let config = SequenceModelConfig::new(CellType::Rnn, 1, 32, 1);
+/// let model = config.init(&burn::tensor::Device::flex());
+/// assert_eq!(model.num_params(), 32 * (1 + 32 + 2) + 32 + 1);
+/// ```
+#[derive(Config, Debug, PartialEq)]
+pub struct SequenceModelConfig {
+    /// The recurrent layer.
+    pub cell: CellType,
+    /// Features per step.
+    pub input_size: usize,
+    /// Hidden units per direction.
+    pub hidden_size: usize,
+    /// Outputs of the linear head (1 for binary classification, the class count for
+    /// multi-class, the value count for regression).
+    pub output_size: usize,
+    /// Stacked recurrent layers.
+    #[config(default = 1)]
+    pub num_layers: usize,
+    /// Whether the recurrent layer is bidirectional.
+    #[config(default = false)]
+    pub bidirectional: bool,
+    /// Dropout between recurrent layers while training.
+    #[config(default = 0.0)]
+    pub dropout: f64,
+    /// The [`SimpleRnn`]'s activation (ignored by the LSTM and GRU).
+    #[config(default = "Nonlinearity::Tanh")]
+    pub nonlinearity: Nonlinearity,
+    /// How the head reads the layer's outputs.
+    #[config(default = "Readout::Last")]
+    pub readout: Readout,
+    /// Seed for the initial weights (layer and head); `None` uses the device's generator.
+    pub seed: Option<u64>,
+}
+
+impl SequenceModelConfig {
+    /// Builds the model on `device`, after checking the options.
+    ///
+    /// # Errors
+    /// [`ZeroOutputSize`](ModelError::ZeroOutputSize), and the layer config's errors as
+    /// [`ModelError::Layer`].
+    pub fn try_init(&self, device: &Device) -> Result<SequenceModel, ModelError> {
+        if self.output_size == 0 {
+            return Err(ModelError::ZeroOutputSize);
+        }
+        let recurrent = self.layer(device)?;
+        let readouts = if self.readout == Readout::LastAndMean {
+            2
+        } else {
+            1
+        };
+        let features = readouts * recurrent.num_directions() * self.hidden_size;
+        Ok(SequenceModel {
+            recurrent,
+            head: self.head(features, device),
+            readout: self.readout,
+            output_size: self.output_size,
+            config: self.clone(),
+        })
+    }
+
+    /// Builds the model on `device`.
+    ///
+    /// # Panics
+    /// On an invalid option, with the message [`try_init`](Self::try_init) would return.
+    pub fn init(&self, device: &Device) -> SequenceModel {
+        self.try_init(device).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The recurrent layer, through its own public config.
+    fn layer(&self, device: &Device) -> Result<RecurrentLayer, LayerError> {
+        let (input, hidden) = (self.input_size, self.hidden_size);
+        Ok(match self.cell {
+            CellType::Rnn => SimpleRnnConfig::new(input, hidden)
+                .with_nonlinearity(self.nonlinearity)
+                .with_num_layers(self.num_layers)
+                .with_bidirectional(self.bidirectional)
+                .with_dropout(self.dropout)
+                .with_seed(self.seed)
+                .try_init(device)?
+                .into(),
+            CellType::Lstm => LstmConfig::new(input, hidden)
+                .with_num_layers(self.num_layers)
+                .with_bidirectional(self.bidirectional)
+                .with_dropout(self.dropout)
+                .with_seed(self.seed)
+                .try_init(device)?
+                .into(),
+            CellType::Gru => GruConfig::new(input, hidden)
+                .with_num_layers(self.num_layers)
+                .with_bidirectional(self.bidirectional)
+                .with_dropout(self.dropout)
+                .with_seed(self.seed)
+                .try_init(device)?
+                .into(),
+        })
+    }
+
+    /// The linear head `features -> output_size`: PyTorch's `nn.Linear` default,
+    /// U(-1/sqrt(in), 1/sqrt(in)), from its own seeded stream when the model is seeded.
+    fn head(&self, features: usize, device: &Device) -> Linear {
+        match self.seed {
+            Some(seed) => {
+                let mut init = UniformInit::new(features, Some(seed ^ 0x9e37_79b9_7f4a_7c15));
+                Linear {
+                    weight: Param::from_tensor(init.tensor([features, self.output_size], device)),
+                    bias: Some(Param::from_tensor(init.tensor([self.output_size], device))),
+                }
+            }
+            None => LinearConfig::new(features, self.output_size).init(device),
+        }
+    }
+}
+
+/// A recurrent layer, a readout and a linear head: the model of the original PyTorch example
+/// and its variants, in one line of config ([`SequenceModelConfig`]).
+#[derive(Module, Debug)]
+pub struct SequenceModel {
+    /// The recurrent layer.
+    pub recurrent: RecurrentLayer,
+    /// The linear head, `D * hidden_size -> output_size`.
+    pub head: Linear,
+    #[module(skip)]
+    readout: Readout,
+    #[module(skip)]
+    output_size: usize,
+    #[module(skip)]
+    config: SequenceModelConfig,
+}
+
+impl SequenceModel {
+    /// The readout.
+    pub fn readout(&self) -> Readout {
+        self.readout
+    }
+
+    /// The config the model was built from ([`SequenceModelConfig::try_init`]) or loaded with
+    /// ([`load`](Self::load)).
+    pub fn config(&self) -> &SequenceModelConfig {
+        &self.config
+    }
+
+    /// The last layer's final states, forward then reverse, from all states
+    /// `[layers * D, batch, H]`: `[batch, D * H]`.
+    fn last_states(&self, hidden: Tensor<3>) -> Tensor<2> {
+        let d = self.recurrent.num_directions();
+        let [rows, batch, h] = hidden.dims();
+        hidden
+            .narrow(0, rows - d, d)
+            .swap_dims(0, 1)
+            .reshape([batch, d * h])
+    }
+
+    /// Predictions for `inputs` `[batch, seq, input_size]`: `[batch, output_size]`, or
+    /// `[batch, seq, output_size]` with [`Readout::All`].
+    ///
+    /// # Panics
+    /// If the input's feature size is not the model's `input_size`, or the batch or sequence is
+    /// empty; the message is that of the error [`try_forward`](Self::try_forward) returns.
+    pub fn forward(&self, inputs: Tensor<3>) -> ModelOutput {
+        self.try_forward(inputs, None)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Predictions for padded sequences of different lengths: `inputs` `[batch, seq,
+    /// input_size]`, sequence `b` valid for its first `lengths[b]` steps (PyTorch's packed
+    /// sequences). [`Readout::Last`] reads each sequence's last valid step, [`Readout::Mean`]
+    /// averages its valid steps.
+    ///
+    /// # Panics
+    /// As [`forward`](Self::forward), and when `lengths` does not hold one length in
+    /// `1..=seq` per sequence; the message is that of the error
+    /// [`try_forward`](Self::try_forward) returns.
+    pub fn forward_with_lengths(&self, inputs: Tensor<3>, lengths: &[usize]) -> ModelOutput {
+        self.try_forward(inputs, Some(lengths))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`forward`](Self::forward) (`lengths` `None`) or
+    /// [`forward_with_lengths`](Self::forward_with_lengths), with every argument checked first.
+    ///
+    /// # Errors
+    /// The layer's [`InputSizeMismatch`](LayerError::InputSizeMismatch),
+    /// [`EmptyBatch`](LayerError::EmptyBatch), [`EmptySequence`](LayerError::EmptySequence),
+    /// [`LengthCountMismatch`](LayerError::LengthCountMismatch) and
+    /// [`InvalidSequenceLength`](LayerError::InvalidSequenceLength).
+    pub fn try_forward(
+        &self,
+        inputs: Tensor<3>,
+        lengths: Option<&[usize]>,
+    ) -> Result<ModelOutput, LayerError> {
+        let device = inputs.device();
+        let (output, state) = match lengths {
+            Some(lengths) => self
+                .recurrent
+                .try_forward_with_lengths(inputs, lengths, None)?,
+            None => self.recurrent.try_forward(inputs, None)?,
+        };
+        let hidden = state.hidden;
+        let mean = |output: Tensor<3>| -> Tensor<2> {
+            match lengths {
+                // Padded steps output zeros: their sum over the valid steps' count.
+                Some(lengths) => {
+                    let counts: Vec<f32> = lengths.iter().map(|&l| l as f32).collect();
+                    let counts = Tensor::<2>::from_data(
+                        TensorData::new(counts, [lengths.len(), 1]),
+                        &device,
+                    )
+                    .cast(output.dtype());
+                    output.sum_dim(1).squeeze_dim::<2>(1) / counts
+                }
+                None => output.mean_dim(1).squeeze_dim(1),
+            }
+        };
+        let last = |hidden: Tensor<3>| self.last_states(hidden);
+        Ok(match self.readout {
+            Readout::All => ModelOutput::PerStep(self.head.forward(output)),
+            Readout::Mean => ModelOutput::PerSequence(self.head.forward(mean(output))),
+            Readout::Last => ModelOutput::PerSequence(self.head.forward(last(hidden))),
+            Readout::LastAndMean => {
+                let both = Tensor::cat(vec![last(hidden), mean(output)], 1);
+                ModelOutput::PerSequence(self.head.forward(both))
+            }
+        })
+    }
+}
+
+impl Trainable for SequenceModel {
+    fn forward_sequences(&self, inputs: Tensor<3>) -> ModelOutput {
+        self.forward(inputs)
+    }
+
+    fn input_size(&self) -> usize {
+        Recurrent::input_size(&self.recurrent)
+    }
+
+    fn output_size(&self) -> usize {
+        self.output_size
+    }
+
+    fn per_step(&self) -> bool {
+        self.readout == Readout::All
+    }
+
+    fn forward_with_lengths(&self, inputs: Tensor<3>, lengths: &[usize]) -> ModelOutput {
+        SequenceModel::forward_with_lengths(self, inputs, lengths)
+    }
+
+    fn supports_lengths(&self) -> bool {
+        true
+    }
+
+    fn forward_chunk(
+        &self,
+        inputs: Tensor<3>,
+        state: Option<RecurrentState>,
+    ) -> Option<(ModelOutput, RecurrentState)> {
+        if !self.supports_tbptt() {
+            return None;
+        }
+        let (output, state) = self.recurrent.forward(inputs, state);
+        let prediction = match self.readout {
+            Readout::All => ModelOutput::PerStep(self.head.forward(output)),
+            _ => {
+                ModelOutput::PerSequence(self.head.forward(self.last_states(state.hidden.clone())))
+            }
+        };
+        Some((prediction, state))
+    }
+
+    fn supports_tbptt(&self) -> bool {
+        matches!(self.readout, Readout::Last | Readout::All)
+    }
+}

@@ -1,0 +1,200 @@
+//! One epoch of training: the batches in order, a seeded step each through the
+//! [`TrainingStrategy`], and what happened.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use burn::data::dataloader::DataLoader;
+use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+use super::config::TrainerConfig;
+use super::error::TrainError;
+use super::history::EpochRecord;
+use super::loader::loaded;
+use super::progress::Progress;
+use super::stop::StopHandle;
+use super::strategy::{Step, TrainingStrategy};
+use crate::data::{SequenceBatch, SequenceDataset, data_loader};
+use crate::model::Trainable;
+
+/// The running sums of an epoch: its loss and metric so far, the sequences seen and the
+/// seconds spent (saved in a checkpoint taken between steps, as `"partial"`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EpochSums {
+    pub loss_sum: f64,
+    pub loss_count: usize,
+    pub metric_sum: f64,
+    pub metric_count: usize,
+    pub sequences: usize,
+    pub seconds: f64,
+}
+
+impl EpochSums {
+    /// Adds a step's mean `loss` and its `metric` sum over `count` items.
+    pub(crate) fn add(&mut self, loss: f32, metric: f32, count: usize) {
+        self.loss_sum += loss as f64 * count as f64;
+        self.loss_count += count;
+        self.metric_sum += metric as f64;
+        self.metric_count += count;
+    }
+
+    /// The epoch's mean loss so far.
+    pub(crate) fn mean_loss(&self) -> f64 {
+        self.loss_sum / self.loss_count as f64
+    }
+
+    /// The record of the finished epoch `epoch` over `sequences` training sequences, with the
+    /// validation loss and metric when there was validation data.
+    pub(crate) fn record(
+        &self,
+        epoch: usize,
+        learning_rate: f64,
+        validation: Option<(f64, f64)>,
+        sequences: usize,
+    ) -> EpochRecord {
+        EpochRecord {
+            epoch,
+            train_loss: self.mean_loss(),
+            train_metric: self.metric_sum / self.metric_count as f64,
+            valid_loss: validation.map(|(loss, _)| loss),
+            valid_metric: validation.map(|(_, metric)| metric),
+            learning_rate,
+            seconds: self.seconds,
+            sequences_per_second: sequences as f64 / self.seconds,
+        }
+    }
+}
+
+/// Where an epoch starts: after the steps a checkpoint taken mid-epoch had trained, with their
+/// sums (none for a whole epoch).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct EpochStart {
+    pub skip: usize,
+    pub sums: EpochSums,
+}
+
+/// How an epoch ended.
+pub(crate) enum EpochEnd<M> {
+    /// Every batch trained: the model, the sums, and the learning rate of the last step.
+    Finished {
+        model: M,
+        sums: EpochSums,
+        learning_rate: f64,
+    },
+    /// A [`StopHandle`] stopped it after `step`, before its last batch.
+    Interrupted {
+        model: M,
+        sums: EpochSums,
+        step: usize,
+    },
+    /// Step `step`'s loss was `loss`, not finite: the model from before that step.
+    Diverged { model: M, step: usize, loss: f32 },
+}
+
+/// What every epoch of a run shares: the loader, the schedule, the seeds, the progress report
+/// and the stop handle.
+pub(crate) struct Epochs<'a> {
+    loader: Arc<dyn DataLoader<SequenceBatch>>,
+    device: Device,
+    scheduler: ModuleLrScheduler,
+    progress: Progress,
+    stop: &'a StopHandle,
+    seed: u64,
+    learning_rate: f64,
+    /// Batches per epoch.
+    pub batches: usize,
+}
+
+impl<'a> Epochs<'a> {
+    /// The epochs of `config` over `train` on `device`, positioned where the uninterrupted run
+    /// would be after `epochs` epochs and `steps` more steps: the schedule's steps taken and
+    /// the loader's shuffles drawn (one per epoch).
+    pub(crate) fn new(
+        config: &TrainerConfig,
+        train: &SequenceDataset,
+        device: Device,
+        stop: &'a StopHandle,
+        (epochs, steps): (usize, usize),
+    ) -> Self {
+        let shuffle = config.shuffle.then_some(config.seed);
+        let loader = data_loader(train, config.batch_size, shuffle, &device);
+        let batches = train.len().div_ceil(config.batch_size);
+        let mut scheduler = config.build_scheduler(batches);
+        for _ in 0..epochs * batches + steps {
+            scheduler.step();
+        }
+        for _ in 0..epochs {
+            drop(loader.iter());
+        }
+        Self {
+            loader,
+            device,
+            scheduler,
+            progress: Progress::new(config.progress, config.epochs, batches),
+            stop,
+            seed: config.seed,
+            learning_rate: config.learning_rate,
+            batches,
+        }
+    }
+
+    /// Trains `model` for epoch `epoch` (1-based) from `start` through `strategy`.
+    ///
+    /// The device's random generator is seeded before every step from the trainer's seed, the
+    /// epoch and the step, so that dropout is reproducible and a resumed run draws the masks the
+    /// uninterrupted run would have drawn.
+    pub(crate) fn train<M: Trainable>(
+        &mut self,
+        strategy: &mut impl TrainingStrategy<M>,
+        mut model: M,
+        epoch: usize,
+        start: EpochStart,
+    ) -> Result<EpochEnd<M>, TrainError> {
+        let started = Instant::now();
+        self.progress.start_epoch(epoch);
+        let mut sums = start.sums;
+        let mut learning_rate = self.learning_rate;
+        // The steps before `start.skip` were trained before the checkpoint was saved.
+        for (index, batch) in self.loader.iter().enumerate().skip(start.skip) {
+            let step = index + 1;
+            self.device.seed(step_seed(self.seed, epoch, step));
+            let batch = loaded(batch, "a training")?;
+            sums.sequences += batch.inputs.dims()[0];
+            let lr = self.scheduler.step();
+            learning_rate = lr.base();
+            model = match strategy.step(model, batch, lr, &mut sums)? {
+                Step::Taken(model) => model,
+                Step::Diverged { model, loss } => {
+                    return Ok(EpochEnd::Diverged { model, step, loss });
+                }
+            };
+            self.progress.step(sums.mean_loss(), sums.sequences);
+            if self.stop.is_stopped() && step < self.batches {
+                sums.seconds += started.elapsed().as_secs_f64();
+                return Ok(EpochEnd::Interrupted { model, sums, step });
+            }
+        }
+        sums.seconds += started.elapsed().as_secs_f64();
+        Ok(EpochEnd::Finished {
+            model,
+            sums,
+            learning_rate,
+        })
+    }
+
+    /// Reports a finished epoch's record: the progress bar closes, a line is printed.
+    pub(crate) fn report(&mut self, record: &EpochRecord, metric: &str) {
+        self.progress.finish_epoch(record, metric);
+    }
+}
+
+/// The seed of the device's generator for a step: a mix of the trainer's seed, the epoch and
+/// the step (SplitMix64's finaliser), so that no two steps share a stream.
+fn step_seed(seed: u64, epoch: usize, step: usize) -> u64 {
+    let mut z = seed ^ ((epoch as u64) << 32 | step as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}

@@ -1,0 +1,268 @@
+//! What can go wrong configuring, running or recording training: one enum for the trainer,
+//! one for its checkpoints, one for its history files.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// A mistake in the trainer's options, in the data given to it, or a failure while training,
+/// one variant per mistake.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum TrainError {
+    /// A trainer config asked for zero epochs.
+    #[error("invalid trainer config: epochs must be at least 1, found 0")]
+    ZeroEpochs,
+    /// A trainer config asked for batches of zero sequences.
+    #[error("invalid trainer config: batch_size must be at least 1, found 0")]
+    ZeroBatchSize,
+    /// A learning rate that is not a positive finite number.
+    #[error("invalid trainer config: learning_rate must be finite and > 0, found {learning_rate}")]
+    InvalidLearningRate {
+        /// The value given.
+        learning_rate: f64,
+    },
+    /// A weight decay that is negative or not finite.
+    #[error("invalid trainer config: weight_decay must be finite and >= 0, found {weight_decay}")]
+    InvalidWeightDecay {
+        /// The value given.
+        weight_decay: f64,
+    },
+    /// A gradient-clipping norm that is not a positive finite number.
+    #[error("invalid trainer config: grad_clip_norm must be finite and > 0, found {norm}")]
+    InvalidGradientClip {
+        /// The value given.
+        norm: f64,
+    },
+    /// An SGD momentum outside `[0, 1)`.
+    #[error("invalid trainer config: momentum must be in [0, 1), found {momentum}")]
+    InvalidMomentum {
+        /// The value given.
+        momentum: f64,
+    },
+    /// A learning-rate schedule that cannot run.
+    #[error("invalid trainer config: learning-rate schedule {schedule}: {reason}")]
+    InvalidSchedule {
+        /// The schedule.
+        schedule: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Early stopping with a patience of 0 epochs.
+    #[error("invalid trainer config: early-stopping patience must be at least 1 epoch, found 0")]
+    ZeroPatience,
+    /// A negative or non-finite early-stopping `min_delta`.
+    #[error(
+        "invalid trainer config: early-stopping min_delta must be finite and >= 0, found {min_delta}"
+    )]
+    InvalidMinDelta {
+        /// The value given.
+        min_delta: f64,
+    },
+    /// Checkpoints every 0 epochs.
+    #[error("invalid trainer config: checkpoint every must be at least 1 epoch, found 0")]
+    ZeroCheckpointInterval,
+    /// Truncated BPTT in chunks of 0 steps.
+    #[error("invalid trainer config: tbptt must be at least 1 step, found 0")]
+    ZeroTbptt,
+    /// Truncated BPTT asked of a model or data that cannot do it.
+    #[error(
+        "truncated BPTT (TrainerConfig::tbptt) needs a model that carries its state across chunks and sequences of equal length: {reason}"
+    )]
+    TbpttUnsupported {
+        /// What is missing.
+        reason: String,
+    },
+    /// Early stopping or best-model checkpoints need validation data.
+    #[error("{what} needs validation data: expected Some(valid) in fit, found None")]
+    MissingValidation {
+        /// `"early stopping"` or `"keeping the best checkpoint"`.
+        what: &'static str,
+    },
+    /// A dataset with no sequences given to train, validate, evaluate or predict.
+    #[error("empty {which} data: expected at least one sequence, found none")]
+    EmptyData {
+        /// `"training"`, `"validation"`, `"evaluation"` or `"prediction"`.
+        which: &'static str,
+    },
+    /// A sequence of no steps given to predict.
+    #[error("empty {which} sequence: expected at least one step, found none")]
+    EmptySequence {
+        /// `"prediction"`.
+        which: &'static str,
+    },
+    /// Data whose features differ from the model's input size.
+    #[error(
+        "{which} data feature mismatch: expected {expected} features (the model's input_size), found {found}"
+    )]
+    FeatureMismatch {
+        /// `"training"`, `"validation"`, `"evaluation"` or `"prediction"`.
+        which: &'static str,
+        /// The model's input size.
+        expected: usize,
+        /// The data's features.
+        found: usize,
+    },
+    /// Targets (or model outputs) of a kind the objective cannot use.
+    #[error(
+        "{which} targets do not fit the objective {objective}: expected {expected}, found {found}"
+    )]
+    ObjectiveMismatch {
+        /// `"training"`, `"validation"`, `"evaluation"`, `"prediction"` or `"model output"`.
+        which: &'static str,
+        /// The objective.
+        objective: &'static str,
+        /// The targets (or model outputs) the objective needs.
+        expected: String,
+        /// What the data (or model) has.
+        found: String,
+    },
+    /// Sequences of different lengths given to a model that cannot mask padding.
+    #[error(
+        "{which} data has sequences of different lengths (expected a model that supports them: Trainable::supports_lengths), found a model without length support"
+    )]
+    LengthsUnsupported {
+        /// `"training"`, `"validation"`, `"evaluation"` or `"prediction"`.
+        which: &'static str,
+    },
+    /// The data loader could not make a batch.
+    #[error("could not load {which} batch: expected a batch from the data loader, found: {reason}")]
+    BatchFailed {
+        /// `"a training"`, `"an evaluation"` or `"a prediction"`.
+        which: &'static str,
+        /// What the loader reported.
+        reason: String,
+    },
+    /// The loss became NaN or infinite; the model from before the step is kept.
+    #[error(
+        "training diverged: the loss became {loss} at epoch {epoch}, step {step} (expected a finite loss; try a lower learning rate or gradient clipping)"
+    )]
+    Diverged {
+        /// The epoch (1-based).
+        epoch: usize,
+        /// The step within the epoch (1-based).
+        step: usize,
+        /// The loss value.
+        loss: f32,
+    },
+    /// Predictions and labels of different counts for a confusion matrix.
+    #[error(
+        "prediction count mismatch: expected one prediction per label ({expected}), found {found} predictions"
+    )]
+    PredictionCountMismatch {
+        /// The number of labels.
+        expected: usize,
+        /// The number of predictions.
+        found: usize,
+    },
+    /// A class (label or prediction) outside `0..num_classes` for a confusion matrix.
+    #[error(
+        "class out of range for sequence {sequence}: expected a class below {num_classes}, found {label}"
+    )]
+    ClassOutOfRange {
+        /// The sequence.
+        sequence: usize,
+        /// The class.
+        label: usize,
+        /// The number of classes.
+        num_classes: usize,
+    },
+    /// Class names whose count is not the confusion matrix's number of classes.
+    #[error(
+        "class name count mismatch: expected one name per class ({expected}), found {found} names"
+    )]
+    ClassNameCountMismatch {
+        /// The number of classes.
+        expected: usize,
+        /// The number of names.
+        found: usize,
+    },
+    /// A checkpoint could not be written, read or resumed.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+}
+
+/// A checkpoint that cannot be written, read or resumed from, one variant per mistake.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum CheckpointError {
+    /// A checkpoint directory without a checkpoint to resume from.
+    #[error(
+        "no checkpoint in {dir:?}: expected a checkpoints.json written by Trainer::fit with checkpointing on"
+    )]
+    NotFound {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// A checkpoint file that could not be read: missing, truncated, corrupt or of another
+    /// format.
+    #[error("unreadable checkpoint {path:?}: {reason}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A checkpoint that does not fit the model or the trainer it is resumed with.
+    #[error("checkpoint {path:?} does not match: {what}: expected {expected}, found {found}")]
+    Mismatch {
+        /// The checkpoint.
+        path: PathBuf,
+        /// What differs.
+        what: String,
+        /// What the model or trainer resuming it has.
+        expected: String,
+        /// What the checkpoint has.
+        found: String,
+    },
+    /// Writing a checkpoint failed; the index still names the last complete one.
+    #[error("could not write checkpoint {path:?}: {reason}")]
+    WriteFailed {
+        /// The file or directory.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// A training history that cannot be read, written or drawn, one variant per mistake.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum HistoryError {
+    /// Text that is not a history as [`History::to_json`](crate::train::History::to_json)
+    /// writes it.
+    #[error(
+        "unreadable history: expected a History as written by History::to_json, found: {reason}"
+    )]
+    Unreadable {
+        /// What the JSON parser reported.
+        reason: String,
+    },
+    /// A plot path that does not end in `.svg`.
+    #[error(
+        "unsupported plot format for {path:?}: expected a path ending in .svg (the plot is SVG), found {found}"
+    )]
+    NotSvg {
+        /// The path given.
+        path: PathBuf,
+        /// The extension found (or "no extension").
+        found: String,
+    },
+    /// A plot of a history without epochs.
+    #[error("nothing to plot: expected a history with at least one epoch, found none")]
+    Empty,
+    /// The plotting library failed to draw.
+    #[error("could not draw the plot: {reason}")]
+    DrawFailed {
+        /// What plotters reported.
+        reason: String,
+    },
+    /// Writing a history file failed; any earlier file at the path is left intact.
+    #[error("could not write {path:?}: {reason}")]
+    WriteFailed {
+        /// The path.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+}

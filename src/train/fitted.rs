@@ -1,0 +1,310 @@
+//! A trained model ([`Fitted`]): scoring it ([`evaluate`]) and its predictions.
+
+use burn::tensor::activation::{sigmoid, softmax};
+use burn::tensor::{Tensor, TensorData};
+
+use super::confusion::ConfusionMatrix;
+use super::error::TrainError;
+use super::history::History;
+use super::loader::{loaded, model_device};
+use super::objective::{Objective, batch_output, check_data, score_batch};
+use super::stop::StopReason;
+use crate::data::{SequenceDataset, Targets, data_loader};
+use crate::model::{ModelOutput, Trainable};
+
+/// A trained model, its history and its objective.
+#[derive(Debug, Clone)]
+pub struct Fitted<M> {
+    /// The trained model, in inference mode (no autodiff, dropout off), on the training
+    /// device's base backend.
+    pub model: M,
+    /// One record per finished epoch.
+    pub history: History,
+    /// What the model was trained for.
+    pub objective: Objective,
+    /// Why training ended.
+    pub stop_reason: StopReason,
+    /// The best epoch by [`TrainerConfig::monitor`], when there was validation data.
+    pub best_epoch: Option<usize>,
+}
+
+/// Loss and metric of a model on a dataset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    /// Mean loss (binary or categorical cross-entropy, or MSE).
+    pub loss: f64,
+    /// Accuracy for classification, mean absolute error for regression.
+    pub metric: f64,
+}
+
+/// Scores `model` on `data` for `objective`, in batches of 256, without autodiff.
+///
+/// # Errors
+/// [`EmptyData`](TrainError::EmptyData),
+/// [`FeatureMismatch`](TrainError::FeatureMismatch) or
+/// [`ObjectiveMismatch`](TrainError::ObjectiveMismatch).
+pub fn evaluate<M: Trainable>(
+    model: &M,
+    objective: Objective,
+    data: &SequenceDataset,
+) -> Result<Evaluation, TrainError> {
+    check_data(model, objective, data, "evaluation")?;
+    evaluate_checked(&model.valid(), objective, data, 256)
+}
+
+pub(crate) fn evaluate_checked<M: Trainable>(
+    model: &M,
+    objective: Objective,
+    data: &SequenceDataset,
+    batch_size: usize,
+) -> Result<Evaluation, TrainError> {
+    let device = model_device(model);
+    let loader = data_loader(data, batch_size, None, &device);
+    let (mut loss_sum, mut metric_sum, mut count) = (0.0f64, 0.0f64, 0usize);
+    for batch in loader.iter() {
+        let scored = score_batch(model, objective, loaded(batch, "an evaluation")?)?;
+        loss_sum += scored.loss.into_scalar::<f32>() as f64 * scored.count as f64;
+        metric_sum += scored.metric_sum.into_scalar::<f32>() as f64;
+        count += scored.count;
+    }
+    Ok(Evaluation {
+        loss: loss_sum / count as f64,
+        metric: metric_sum / count as f64,
+    })
+}
+
+impl<M: Trainable> Fitted<M> {
+    /// Wraps a model trained earlier, for example one read back with
+    /// [`SequenceModel::load`](crate::model::SequenceModel::load), so that it predicts and
+    /// scores like the result of [`Trainer::fit`]: the history is empty and `stop_reason` is
+    /// `Completed`. `objective` says how to read its outputs (a sigmoid, a softmax or values).
+    ///
+    /// ```
+    /// use burn::tensor::Device;
+    /// use recurrent::model::{CellType, SequenceModelConfig};
+    /// use recurrent::train::{Fitted, Objective};
+    ///
+    /// let model = SequenceModelConfig::new(CellType::Gru, 2, 8, 3).with_seed(Some(1)).init(&Device::flex());
+    /// let fitted = Fitted::from_model(model, Objective::MultiClass);
+    /// let probabilities = fitted.predict_proba_one(&[vec![0.5, -1.0], vec![2.0, 0.0]])?;
+    /// assert_eq!(probabilities.len(), 3);
+    /// assert!((probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+    /// assert!(fitted.history.epochs.is_empty());
+    /// # Ok::<(), recurrent::RecurrentError>(())
+    /// ```
+    pub fn from_model(model: M, objective: Objective) -> Self {
+        Self {
+            model,
+            history: History::new(objective.metric_name()),
+            objective,
+            stop_reason: StopReason::Completed,
+            best_epoch: None,
+        }
+    }
+
+    /// Scores the model on `data` (see [`evaluate`]).
+    ///
+    /// # Errors
+    /// As [`evaluate`].
+    pub fn evaluate(&self, data: &SequenceDataset) -> Result<Evaluation, TrainError> {
+        evaluate(&self.model, self.objective, data)
+    }
+
+    /// The predicted class of every sequence of `data` (of equal or different lengths), in
+    /// order: the argmax of the logits, or for binary classification 1 where the logit is > 0.
+    ///
+    /// # Errors
+    /// As [`evaluate`], and [`ObjectiveMismatch`](TrainError::ObjectiveMismatch) for a
+    /// regression model.
+    pub fn predict_classes(&self, data: &SequenceDataset) -> Result<Vec<usize>, TrainError> {
+        if self.objective == Objective::Regression {
+            return Err(self.not_classification());
+        }
+        check_data(&self.model, self.objective, data, "prediction")?;
+        let loader = data_loader(data, 256, None, &model_device(&self.model));
+        let mut classes = Vec::with_capacity(data.len());
+        for batch in loader.iter() {
+            let batch = loaded(batch, "a prediction")?;
+            let ModelOutput::PerSequence(logits) = batch_output(&self.model, &batch) else {
+                return Err(self.not_classification());
+            };
+            let [rows, outputs] = logits.dims();
+            let predicted = if outputs == 1 {
+                logits.greater_elem(0.0).int()
+            } else {
+                logits.argmax(1)
+            };
+            let predicted = predicted
+                .reshape([rows])
+                .into_data()
+                .convert::<i64>()
+                .try_to_vec::<i64>()
+                .expect("i64 data converts to a vector");
+            classes.extend(predicted.into_iter().map(|c| c as usize));
+        }
+        Ok(classes)
+    }
+
+    /// The confusion matrix of the model's predictions on `data` against its labels.
+    ///
+    /// ```
+    /// use burn::tensor::Device;
+    /// use recurrent::data::DelayedRecallConfig;
+    /// use recurrent::model::{CellType, SequenceModelConfig};
+    /// use recurrent::train::{Objective, ProgressMode, Trainer, TrainerConfig};
+    ///
+    /// let data = DelayedRecallConfig::new().with_num_symbols(3).with_delay(2).generate(64, 1)?;
+    /// let model = SequenceModelConfig::new(CellType::Gru, 4, 8, 3).with_seed(Some(1)).init(&Device::flex());
+    /// let config = TrainerConfig::new(Objective::MultiClass).with_epochs(1).with_progress(ProgressMode::Quiet);
+    /// let fitted = Trainer::new(config).fit(model, &data, None)?;
+    /// let matrix = fitted.confusion_matrix(&data)?;
+    /// assert_eq!((matrix.num_classes(), matrix.total()), (3, 64));
+    /// assert_eq!(matrix.accuracy(), fitted.evaluate(&data)?.metric);
+    /// # Ok::<(), recurrent::RecurrentError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`predict_classes`](Self::predict_classes).
+    pub fn confusion_matrix(&self, data: &SequenceDataset) -> Result<ConfusionMatrix, TrainError> {
+        let predicted = self.predict_classes(data)?;
+        let (truth, num_classes): (Vec<usize>, usize) = match data.targets() {
+            Targets::Binary(labels) => (labels.iter().map(|&l| l as usize).collect(), 2),
+            Targets::Class {
+                labels,
+                num_classes,
+            } => (labels.clone(), *num_classes),
+            _ => return Err(self.not_classification()),
+        };
+        ConfusionMatrix::from_predictions(&truth, &predicted, num_classes)
+    }
+
+    /// Class probabilities for `inputs` `[batch, seq, input_size]` on the model's device:
+    /// `[batch, 1]` (the probability of label 1) for binary classification, `[batch, classes]`
+    /// (softmax) for multi-class.
+    ///
+    /// # Errors
+    /// [`FeatureMismatch`](TrainError::FeatureMismatch), or
+    /// [`ObjectiveMismatch`](TrainError::ObjectiveMismatch) for a regression model.
+    pub fn predict_proba(&self, inputs: Tensor<3>) -> Result<Tensor<2>, TrainError> {
+        let logits = match self.outputs(inputs)? {
+            ModelOutput::PerSequence(logits) => logits,
+            ModelOutput::PerStep(_) => return Err(self.not_classification()),
+        };
+        match self.objective {
+            Objective::BinaryClassification => Ok(sigmoid(logits)),
+            Objective::MultiClass => Ok(softmax(logits, 1)),
+            Objective::Regression => Err(self.not_classification()),
+        }
+    }
+
+    /// Predictions for `inputs`: class indices for classification (`[batch]` values as
+    /// `f32`), values for regression (`[batch, outputs]` or `[batch, seq, outputs]`),
+    /// flattened, with their shape.
+    ///
+    /// # Errors
+    /// [`FeatureMismatch`](TrainError::FeatureMismatch).
+    pub fn predict(&self, inputs: Tensor<3>) -> Result<(Vec<f32>, Vec<usize>), TrainError> {
+        let output = self.outputs(inputs)?;
+        let (values, shape) = match (self.objective, output) {
+            (Objective::BinaryClassification, ModelOutput::PerSequence(logits)) => {
+                let [batch, _] = logits.dims();
+                (
+                    logits
+                        .greater_elem(0.0)
+                        .float()
+                        .reshape([batch])
+                        .into_data(),
+                    vec![batch],
+                )
+            }
+            (Objective::MultiClass, ModelOutput::PerSequence(logits)) => {
+                let [batch, _] = logits.dims();
+                (
+                    logits.argmax(1).float().reshape([batch]).into_data(),
+                    vec![batch],
+                )
+            }
+            (_, ModelOutput::PerSequence(values)) => {
+                let shape = values.dims().to_vec();
+                (values.into_data(), shape)
+            }
+            (_, ModelOutput::PerStep(values)) => {
+                let shape = values.dims().to_vec();
+                (values.into_data(), shape)
+            }
+        };
+        let values = values
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .expect("f32 data converts to a vector");
+        Ok((values, shape))
+    }
+
+    /// [`predict`](Self::predict) for one sequence, `sequence[t][f]`.
+    ///
+    /// # Errors
+    /// [`FeatureMismatch`](TrainError::FeatureMismatch) for a step with another number of
+    /// features than the model reads, [`EmptySequence`](TrainError::EmptySequence) for no steps.
+    pub fn predict_one(&self, sequence: &[Vec<f32>]) -> Result<(Vec<f32>, Vec<usize>), TrainError> {
+        self.predict(self.one_sequence(sequence)?)
+    }
+
+    /// [`predict_proba`](Self::predict_proba) for one sequence, `sequence[t][f]`: one
+    /// probability per class (one, of label 1, for binary classification).
+    ///
+    /// # Errors
+    /// As [`predict_one`](Self::predict_one), and for a regression model.
+    pub fn predict_proba_one(&self, sequence: &[Vec<f32>]) -> Result<Vec<f32>, TrainError> {
+        let probabilities = self.predict_proba(self.one_sequence(sequence)?)?;
+        Ok(probabilities
+            .into_data()
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .expect("f32 data converts to a vector"))
+    }
+
+    fn one_sequence(&self, sequence: &[Vec<f32>]) -> Result<Tensor<3>, TrainError> {
+        let features = self.model.input_size();
+        let mut values = Vec::with_capacity(sequence.len() * features);
+        if sequence.is_empty() {
+            return Err(TrainError::EmptySequence {
+                which: "prediction",
+            });
+        }
+        for step in sequence {
+            if step.len() != features {
+                return Err(TrainError::FeatureMismatch {
+                    which: "prediction",
+                    expected: features,
+                    found: step.len(),
+                });
+            }
+            values.extend_from_slice(step);
+        }
+        Ok(Tensor::from_data(
+            TensorData::new(values, [1, sequence.len(), features]),
+            &model_device(&self.model),
+        ))
+    }
+
+    fn outputs(&self, inputs: Tensor<3>) -> Result<ModelOutput, TrainError> {
+        let [_, _, features] = inputs.dims();
+        if features != self.model.input_size() {
+            return Err(TrainError::FeatureMismatch {
+                which: "prediction",
+                expected: self.model.input_size(),
+                found: features,
+            });
+        }
+        Ok(self.model.forward_sequences(inputs))
+    }
+
+    fn not_classification(&self) -> TrainError {
+        TrainError::ObjectiveMismatch {
+            which: "prediction",
+            objective: self.objective.name(),
+            expected: "a classification model for probabilities".into(),
+            found: "a regression model (use predict)".into(),
+        }
+    }
+}
