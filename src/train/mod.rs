@@ -35,6 +35,7 @@ mod progress;
 mod schedule;
 mod stop;
 mod strategy;
+mod sums;
 mod trainer;
 
 pub use checkpoint::CheckpointConfig;

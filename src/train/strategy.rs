@@ -8,9 +8,9 @@ use burn::lr_scheduler::module_lr_scheduler::ModuleLearningRate;
 use burn::optim::{GradientsParams, ModuleOptimizer, OptimizerRecord};
 
 use super::config::TrainerConfig;
-use super::epoch::EpochSums;
 use super::error::TrainError;
 use super::objective::{BatchScore, Objective, score, score_batch};
+use super::sums::EpochSums;
 use crate::data::{BatchTargets, SequenceBatch};
 use crate::model::{RecurrentState, Trainable};
 

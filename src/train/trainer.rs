@@ -12,7 +12,7 @@ use std::time::Instant;
 use super::checkpoint::{self, BestCheckpoint, CheckpointPolicy, TrainingState};
 use super::config::TrainerConfig;
 use super::early_stopping::{Best, EarlyStopping};
-use super::epoch::{EpochEnd, EpochStart, EpochSums, Epochs};
+use super::epoch::{EpochEnd, EpochStart, Epochs};
 use super::error::{CheckpointError, TrainError};
 use super::fitted::{Fitted, evaluate_checked};
 use super::history::{EpochRecord, History};
@@ -20,6 +20,7 @@ use super::loader::model_device;
 use super::objective::{Objective, check_data};
 use super::stop::{StopHandle, StopReason};
 use super::strategy::{SingleDevice, TrainingStrategy};
+use super::sums::EpochSums;
 use crate::data::SequenceDataset;
 use crate::model::Trainable;
 

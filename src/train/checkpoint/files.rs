@@ -13,9 +13,9 @@ use super::policy::BestCheckpoint;
 use crate::io::burnpack::{LoadProblem, load_exact};
 use crate::io::write_atomically;
 use crate::train::early_stopping::Best;
-use crate::train::epoch::EpochSums;
 use crate::train::error::CheckpointError;
 use crate::train::history::History;
+use crate::train::sums::EpochSums;
 
 const INDEX: &str = "checkpoints.json";
 const INDEX_FORMAT: &str = "recurrent-checkpoints";
