@@ -313,14 +313,7 @@ impl Trainer {
                         learning_rate,
                     } => (model, sums, learning_rate),
                     EpochEnd::Interrupted { model, sums, step } => {
-                        run.save(
-                            &model,
-                            &strategy,
-                            run.mid_epoch_state(epoch, step, sums),
-                            run.mid_epoch_best(),
-                        )?;
-                        run.stop_reason = StopReason::Interrupted { epoch, step };
-                        return Ok(run.finish(model));
+                        return Ok(run.interrupted(model, &strategy, (epoch, step), sums)?);
                     }
                     EpochEnd::Diverged { model, step, loss } => {
                         return Err(run.diverged(model, epoch, step, loss));
@@ -474,15 +467,21 @@ impl<M: Trainable> Run<M> {
         )
     }
 
-    /// The state of epoch `epoch` interrupted after `step`.
-    fn mid_epoch_state(&self, epoch: usize, step: usize, partial: EpochSums) -> TrainingState {
-        self.state(epoch - 1, step, partial)
-    }
-
-    fn mid_epoch_best(&self) -> BestCheckpoint {
-        self.checkpoints
-            .as_ref()
-            .map_or(BestCheckpoint::Earlier, CheckpointPolicy::mid_epoch)
+    /// Epoch `epoch` stopped by the stop handle after `step`, with its sums so far: a checkpoint
+    /// of where it stands (when checkpointing is on), and the model trained so far.
+    fn interrupted(
+        mut self,
+        model: M,
+        strategy: &impl TrainingStrategy<M>,
+        (epoch, step): (usize, usize),
+        partial: EpochSums,
+    ) -> Result<Fitted<M>, CheckpointError> {
+        if let Some(policy) = &self.checkpoints {
+            let state = self.state(epoch - 1, step, partial);
+            self.save(&model, strategy, state, policy.mid_epoch())?;
+        }
+        self.stop_reason = StopReason::Interrupted { epoch, step };
+        Ok(self.finish(model))
     }
 
     /// Saves the model (in inference mode), the optimizer's state and `state` as the latest
