@@ -93,22 +93,37 @@ fn read_index(dir: &Path) -> Result<Option<Index>, CheckpointError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(unreadable(&path, e.to_string())),
     };
-    let index: Index = serde_json::from_str(&text).map_err(|e| {
-        unreadable(
-            &path,
-            format!("expected a checkpoint index (JSON), found: {e}"),
-        )
-    })?;
-    if index.format != INDEX_FORMAT || index.version != VERSION {
+    let index = parse_versioned(
+        &path,
+        &text,
+        "a checkpoint index",
+        INDEX_FORMAT,
+        |i: &Index| (i.format.as_str(), i.version),
+    )?;
+    Ok(Some(index))
+}
+
+/// `text`, read from `path`, parsed as the JSON of `what`, whose `format` and `version` (read by
+/// `marker`) must be `format` and [`VERSION`].
+fn parse_versioned<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    text: &str,
+    what: &str,
+    format: &str,
+    marker: impl Fn(&T) -> (&str, u32),
+) -> Result<T, CheckpointError> {
+    let value: T = serde_json::from_str(text)
+        .map_err(|e| unreadable(path, format!("expected {what} (JSON), found: {e}")))?;
+    let (found_format, found_version) = marker(&value);
+    if found_format != format || found_version != VERSION {
         return Err(unreadable(
-            &path,
+            path,
             format!(
-                "expected format {INDEX_FORMAT:?} version {VERSION}, found {:?} version {}",
-                index.format, index.version
+                "expected format {format:?} version {VERSION}, found {found_format:?} version {found_version}"
             ),
         ));
     }
-    Ok(Some(index))
+    Ok(value)
 }
 
 /// Saves a checkpoint of `model` (in inference mode), the optimizer and `state` into `dir`,
@@ -219,21 +234,13 @@ pub(crate) fn open(dir: &Path) -> Result<Found, CheckpointError> {
     let state_path = latest.join("state.json");
     let text =
         fs::read_to_string(&state_path).map_err(|e| unreadable(&state_path, e.to_string()))?;
-    let state: TrainingState = serde_json::from_str(&text).map_err(|e| {
-        unreadable(
-            &state_path,
-            format!("expected a checkpoint state (JSON), found: {e}"),
-        )
-    })?;
-    if state.format != STATE_FORMAT || state.version != VERSION {
-        return Err(unreadable(
-            &state_path,
-            format!(
-                "expected format {STATE_FORMAT:?} version {VERSION}, found {:?} version {}",
-                state.format, state.version
-            ),
-        ));
-    }
+    let state = parse_versioned(
+        &state_path,
+        &text,
+        "a checkpoint state",
+        STATE_FORMAT,
+        |s: &TrainingState| (s.format.as_str(), s.version),
+    )?;
     Ok(Found {
         latest,
         state,
