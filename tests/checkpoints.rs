@@ -10,12 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-use recurrent::RecurrentError;
 use recurrent::data::{SequenceDataset, SumSignConfig};
 use recurrent::model::{CellType, ModelOutput, SequenceModel, SequenceModelConfig, Trainable};
 use recurrent::train::{
-    CheckpointConfig, EarlyStoppingConfig, EpochRecord, Fitted, Monitor, Objective, ProgressMode,
-    StopHandle, StopReason, Trainer, TrainerConfig, evaluate,
+    CheckpointConfig, CheckpointError, EarlyStoppingConfig, EpochRecord, Fitted, Monitor,
+    Objective, ProgressMode, StopHandle, StopReason, TrainError, Trainer, TrainerConfig, evaluate,
 };
 
 /// Training draws dropout masks from the device's generator, which `fit` seeds before every
@@ -303,6 +302,10 @@ fn the_best_checkpoint_is_kept_next_to_the_latest() {
     assert!(
         folders.iter().all(|f| named.contains(&f.as_str())),
         "{folders:?} vs {index}"
+    );
+    assert!(
+        named.iter().all(|n| folders.iter().any(|f| f == n)),
+        "the latest and the best are both on disk: {folders:?} vs {index}"
     );
     let best_state: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join(named[1]).join("state.json")).unwrap(),
@@ -636,7 +639,16 @@ fn a_failed_save_leaves_the_previous_checkpoint() {
         .resume(&dir, model(&device), &train, None)
         .unwrap_err()
         .error;
-    assert!(matches!(err, RecurrentError::WriteFailed { .. }), "{err}");
+    let target = dir.join("ckpt-000002");
+    assert!(
+        matches!(&err, TrainError::Checkpoint(CheckpointError::WriteFailed { path, .. }) if *path == target),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with(&format!("could not write checkpoint {target:?}: ")),
+        "{err}"
+    );
     assert_eq!(std::fs::read(dir.join("checkpoints.json")).unwrap(), before);
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()

@@ -3,7 +3,7 @@
 mod common;
 
 use burn::data::dataset::Dataset;
-use recurrent::RecurrentError;
+use recurrent::DataError;
 use recurrent::data::{
     AddingProblemConfig, BatchTargets, DelayedRecallConfig, SequenceDataset, SineForecastConfig,
     SumSignConfig, Target, Targets, data_loader,
@@ -213,9 +213,11 @@ fn generator_configs_that_cannot_work_are_rejected() {
         ),
         "{err}"
     );
+    let err = SumSignConfig::new().generate(0, 1).unwrap_err();
+    assert_eq!(err, DataError::EmptyDataset);
     assert_eq!(
-        SumSignConfig::new().generate(0, 1).unwrap_err(),
-        RecurrentError::EmptyDataset
+        err.to_string(),
+        "empty dataset: expected at least one sequence, found none"
     );
 }
 
@@ -233,10 +235,7 @@ fn a_dataset_from_the_users_numbers_is_validated() {
     let err = SequenceDataset::new(vec![0.0; 11], [2, 3, 2], Targets::Binary(vec![0.0, 1.0]))
         .unwrap_err();
     assert!(
-        matches!(
-            &err,
-            RecurrentError::DataShapeMismatch { what: "inputs", .. }
-        ),
+        matches!(&err, DataError::ShapeMismatch { what: "inputs", .. }),
         "{err}"
     );
     assert!(
@@ -245,9 +244,17 @@ fn a_dataset_from_the_users_numbers_is_validated() {
     );
     let err =
         SequenceDataset::new(vec![0.0; 12], [2, 3, 2], Targets::Binary(vec![0.0])).unwrap_err();
-    assert!(
-        matches!(err, RecurrentError::TargetCountMismatch { .. }),
-        "{err}"
+    assert_eq!(
+        err,
+        DataError::TargetCountMismatch {
+            kind: "binary labels",
+            expected: "2 values (2 sequences x 1)".into(),
+            found: "1 values".into()
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "target count mismatch for binary labels: expected 2 values (2 sequences x 1), found 1 values"
     );
     let err = SequenceDataset::new(vec![0.0; 12], [2, 3, 2], Targets::Binary(vec![0.0, 0.5]))
         .unwrap_err();
@@ -269,11 +276,15 @@ fn a_dataset_from_the_users_numbers_is_validated() {
     .unwrap_err();
     assert_eq!(
         err,
-        RecurrentError::ClassOutOfRange {
+        DataError::ClassOutOfRange {
             sequence: 1,
             label: 3,
             num_classes: 3
         }
+    );
+    assert_eq!(
+        err.to_string(),
+        "class out of range for sequence 1: expected a label below 3, found 3"
     );
     let err = SequenceDataset::new(
         vec![0.0; 12],
@@ -304,13 +315,23 @@ fn a_dataset_from_the_users_numbers_is_validated() {
         },
     )
     .unwrap_err();
-    assert!(
-        matches!(err, RecurrentError::TargetCountMismatch { .. }),
-        "{err}"
+    assert_eq!(
+        err,
+        DataError::TargetCountMismatch {
+            kind: "per-step real values",
+            expected: "6 values (6 steps x 1)".into(),
+            found: "2 values".into()
+        }
     );
     let err = SequenceDataset::new(vec![], [0, 0, 1], Targets::Binary(vec![])).unwrap_err();
     assert!(
-        matches!(err, RecurrentError::DataShapeMismatch { .. }),
+        matches!(
+            err,
+            DataError::ShapeMismatch {
+                what: "sequence length and features",
+                ..
+            }
+        ),
         "{err}"
     );
 
@@ -324,7 +345,7 @@ fn a_dataset_from_the_users_numbers_is_validated() {
     assert!(
         matches!(
             err,
-            RecurrentError::DataShapeMismatch {
+            DataError::ShapeMismatch {
                 what: "a sequence's values",
                 ..
             }
@@ -345,7 +366,7 @@ fn a_dataset_from_the_users_numbers_is_validated() {
     );
     assert_eq!(
         SequenceDataset::from_vecs(vec![], Targets::Binary(vec![])).unwrap_err(),
-        RecurrentError::EmptyDataset
+        DataError::EmptyDataset
     );
 }
 

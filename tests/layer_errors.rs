@@ -1,12 +1,13 @@
 //! Every mistake a user can make with a layer has its own error, and the checked paths never
-//! panic. One test per `RecurrentError` variant the layers return.
+//! panic. One test per `LayerError` and `WeightFileError` variant the layers return.
 
 mod common;
 
 use burn::tensor::{Device, Tensor};
 use common::fixture_dir;
 use recurrent::{
-    GruConfig, Lstm, LstmConfig, LstmState, RecurrentError, RnnState, SimpleRnnConfig,
+    GruConfig, LayerError, Lstm, LstmConfig, Recurrent, RecurrentState, SimpleRnnConfig,
+    WeightFileError,
 };
 
 fn device() -> Device {
@@ -118,10 +119,10 @@ fn state_of_the_wrong_shape_is_named() {
     let device = device();
     let input = Tensor::zeros([2, 5, 3], &device);
     // A one-layer state for a two-layer LSTM.
-    let state = LstmState {
-        hidden: Tensor::zeros([1, 2, 4], &device),
-        cell: Tensor::zeros([2, 2, 4], &device),
-    };
+    let state = RecurrentState::lstm(
+        Tensor::zeros([1, 2, 4], &device),
+        Tensor::zeros([2, 2, 4], &device),
+    );
     let err = lstm(&device)
         .try_forward(input.clone(), Some(state))
         .unwrap_err();
@@ -134,10 +135,10 @@ fn state_of_the_wrong_shape_is_named() {
         }
     );
     // The cell is checked too.
-    let state = LstmState {
-        hidden: Tensor::zeros([2, 2, 4], &device),
-        cell: Tensor::zeros([2, 3, 4], &device),
-    };
+    let state = RecurrentState::lstm(
+        Tensor::zeros([2, 2, 4], &device),
+        Tensor::zeros([2, 3, 4], &device),
+    );
     let err = lstm(&device)
         .try_forward(input.clone(), Some(state))
         .unwrap_err();
@@ -153,9 +154,7 @@ fn state_of_the_wrong_shape_is_named() {
     let rnn = SimpleRnnConfig::new(3, 4)
         .with_bidirectional(true)
         .init(&device);
-    let state = RnnState {
-        hidden: Tensor::zeros([1, 2, 4], &device),
-    };
+    let state = RecurrentState::new(Tensor::zeros([1, 2, 4], &device));
     let err = rnn.try_forward(input, Some(state)).unwrap_err();
     assert_eq!(
         err,
@@ -167,6 +166,76 @@ fn state_of_the_wrong_shape_is_named() {
     );
 }
 
+#[test]
+fn an_lstm_given_no_cell_state_is_told_so() {
+    let device = device();
+    let input = Tensor::zeros([2, 5, 3], &device);
+    let hidden_only = RecurrentState::new(Tensor::zeros([2, 2, 4], &device));
+    let err = lstm(&device)
+        .try_forward(input.clone(), Some(hidden_only.clone()))
+        .unwrap_err();
+    assert_eq!(err, LayerError::MissingCellState);
+    assert_eq!(
+        err.to_string(),
+        "missing cell state: expected an LSTM state with both hidden and cell (RecurrentState::lstm), found a hidden state only"
+    );
+    // The padded and the stepping paths check it too.
+    let err = lstm(&device)
+        .try_forward_with_lengths(input, &[5, 3], Some(hidden_only.clone()))
+        .unwrap_err();
+    assert_eq!(err, LayerError::MissingCellState);
+    let err = lstm(&device)
+        .try_step(Tensor::zeros([2, 3], &device), Some(hidden_only))
+        .unwrap_err();
+    assert_eq!(err, LayerError::MissingCellState);
+}
+
+#[test]
+fn a_gru_or_rnn_given_a_cell_state_is_told_so() {
+    let device = device();
+    let input = Tensor::<3>::zeros([2, 5, 3], &device);
+    let with_cell = || {
+        RecurrentState::lstm(
+            Tensor::zeros([1, 2, 4], &device),
+            Tensor::zeros([1, 2, 4], &device),
+        )
+    };
+    let gru = GruConfig::new(3, 4).init(&device);
+    let err = gru
+        .try_forward(input.clone(), Some(with_cell()))
+        .unwrap_err();
+    assert_eq!(err, LayerError::UnexpectedCellState { cell: "GRU" });
+    assert_eq!(
+        err.to_string(),
+        "unexpected cell state: expected a hidden state only (RecurrentState::new) for this GRU layer, found a cell state too"
+    );
+    let rnn = SimpleRnnConfig::new(3, 4).init(&device);
+    let err = rnn
+        .try_forward(input.clone(), Some(with_cell()))
+        .unwrap_err();
+    assert_eq!(err, LayerError::UnexpectedCellState { cell: "RNN" });
+    assert_eq!(
+        err.to_string(),
+        "unexpected cell state: expected a hidden state only (RecurrentState::new) for this RNN layer, found a cell state too"
+    );
+    let err = rnn
+        .try_forward_with_lengths(input, &[5, 2], Some(with_cell()))
+        .unwrap_err();
+    assert_eq!(err, LayerError::UnexpectedCellState { cell: "RNN" });
+    let err = gru
+        .try_step(Tensor::zeros([2, 3], &device), Some(with_cell()))
+        .unwrap_err();
+    assert_eq!(err, LayerError::UnexpectedCellState { cell: "GRU" });
+}
+
+#[test]
+#[should_panic(expected = "missing cell state: expected an LSTM state with both hidden and cell")]
+fn forward_panics_on_a_missing_cell_state() {
+    let device = device();
+    let state = RecurrentState::new(Tensor::zeros([2, 2, 4], &device));
+    let _ = lstm(&device).forward(Tensor::zeros([2, 5, 3], &device), Some(state));
+}
+
 /// Needs two backends; CI builds with both (`--features ndarray` next to the default flex).
 #[cfg(all(feature = "flex", feature = "ndarray"))]
 #[test]
@@ -175,9 +244,7 @@ fn state_on_another_device_is_named() {
     #[allow(deprecated)] // burn-ndarray is deprecated upstream; this crate still supports it
     let other = Device::ndarray();
     let gru = GruConfig::new(3, 4).init(&device);
-    let state = RnnState {
-        hidden: Tensor::zeros([1, 2, 4], &other),
-    };
+    let state = RecurrentState::new(Tensor::zeros([1, 2, 4], &other));
     let err = gru
         .try_forward(Tensor::zeros([2, 5, 3], &device), Some(state))
         .unwrap_err();

@@ -14,7 +14,7 @@ use common::{cpu_devices, scratch};
 use recurrent::data::SumSignConfig;
 use recurrent::model::{CellType, ModelOutput, Readout, SequenceModel, SequenceModelConfig};
 use recurrent::train::{Fitted, Objective, ProgressMode, Trainer, TrainerConfig};
-use recurrent::{Nonlinearity, RecurrentError};
+use recurrent::{ModelError, Nonlinearity};
 
 const INPUT: usize = 3;
 
@@ -84,15 +84,18 @@ fn write_model_file(dir: &Path, model: &SequenceModel, config: Option<&str>) {
     model.save_into(&mut store).unwrap();
 }
 
-fn load_err(dir: &Path) -> RecurrentError {
+fn load_err(dir: &Path) -> ModelError {
     match SequenceModel::load(dir, &common::default_cpu()) {
         Ok(_) => panic!("{dir:?} loaded"),
         Err(e) => e,
     }
 }
 
+/// Saved on each CPU backend, loaded on each CPU backend (so across backends when more than
+/// one is compiled in) and on each one's autodiff variant (where training resumes): the same
+/// config and exactly the same numbers.
 #[test]
-fn every_cell_direction_depth_and_readout_round_trips_on_every_cpu_backend() {
+fn every_cell_direction_depth_and_readout_round_trips_onto_every_cpu_and_autodiff_device() {
     let readouts = [
         Readout::Last,
         Readout::Mean,
@@ -120,6 +123,15 @@ fn every_cell_direction_depth_and_readout_round_trips_on_every_cpu_backend() {
         }
     }
     let devices = cpu_devices();
+    let loaders: Vec<(String, Device)> = devices
+        .iter()
+        .flat_map(|(name, device)| {
+            [
+                (name.to_string(), device.clone()),
+                (format!("{name} (autodiff)"), device.clone().autodiff()),
+            ]
+        })
+        .collect();
     for (saver, device) in &devices {
         for (k, config) in configs.iter().enumerate() {
             let what = format!("{config:?} saved on {saver}");
@@ -127,11 +139,25 @@ fn every_cell_direction_depth_and_readout_round_trips_on_every_cpu_backend() {
             let model = config.init(device);
             model.save(&dir).unwrap();
             assert_eq!(listing(&dir), ["model.bpk", "model.json"], "{what}");
-            for (loader, other) in &devices {
+            let fresh = config.clone().with_seed(Some(1000)).init(device);
+            assert_ne!(
+                predictions(&fresh, device),
+                predictions(&model, device),
+                "{what}: another seed gives the same model"
+            );
+            for (loader, other) in &loaders {
                 let loaded = SequenceModel::load(&dir, other).unwrap();
                 assert_eq!(loaded.config(), config, "{what}, loaded on {loader}");
                 assert_eq!(loaded.readout(), config.readout, "{what}");
                 assert_eq!(loaded.devices()[0], *other, "{what}, loaded on {loader}");
+                // On an autodiff device the model trains (dropout on): compare its weights
+                // in inference mode, on the backend under it.
+                let (loaded, other) = if other.is_autodiff() {
+                    (loaded.valid(), other.clone().inner())
+                } else {
+                    (loaded, other.clone())
+                };
+                let other = &other;
                 // The same weights on the same backend: the same numbers, exactly.
                 let original = model.clone().to_device(other);
                 let (expected, shape) = predictions(&original, other);
@@ -250,7 +276,14 @@ fn a_failed_save_leaves_the_earlier_save_intact() {
     let other = SequenceModelConfig::new(CellType::Rnn, INPUT, 9, 4).init(&device);
     let err = other.save(&dir).unwrap_err();
     assert!(
-        matches!(&err, RecurrentError::WriteFailed { path, .. } if *path == dir.join("model.bpk")),
+        matches!(&err, ModelError::SaveFailed { path, .. } if *path == dir.join("model.bpk")),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with(&format!(
+            "could not save the model to {:?}: ",
+            dir.join("model.bpk")
+        )),
         "{err}"
     );
     let after = (
@@ -287,13 +320,19 @@ fn weights_that_cannot_be_written_leave_no_config_and_no_temporary_file() {
     let model = small(CellType::Lstm).init(&common::default_cpu());
     let err = model.save(&dir).unwrap_err();
     match &err {
-        RecurrentError::WriteFailed { path, reason } => {
+        ModelError::SaveFailed { path, reason } => {
             assert_eq!(*path, dir.join("model.bpk"));
             assert!(!reason.is_empty());
         }
-        other => panic!("expected WriteFailed, found {other:?}"),
+        other => panic!("expected SaveFailed, found {other:?}"),
     }
-    assert!(err.to_string().contains("model.bpk"), "{err}");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "could not save the model to {:?}: ",
+            dir.join("model.bpk")
+        )),
+        "{err}"
+    );
     // The weights come first: no model.json describes weights that are not there.
     assert_eq!(listing(&dir), ["model.bpk"]);
     assert!(dir.join("model.bpk").is_dir());
@@ -307,7 +346,12 @@ fn a_folder_that_cannot_be_created_is_a_write_error() {
     let model = small(CellType::Rnn).init(&common::default_cpu());
     let err = model.save(&file).unwrap_err();
     assert!(
-        matches!(&err, RecurrentError::WriteFailed { path, .. } if *path == file),
+        matches!(&err, ModelError::SaveFailed { path, .. } if *path == file),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with(&format!("could not save the model to {file:?}: ")),
         "{err}"
     );
     assert_eq!(std::fs::read(&file).unwrap(), b"not a folder");
@@ -371,7 +415,14 @@ fn a_save_that_fails_at_model_json_has_saved_the_model() {
         .init(&device);
     let err = other.save(&dir).unwrap_err();
     assert!(
-        matches!(&err, RecurrentError::WriteFailed { path, .. } if *path == dir.join("model.json")),
+        matches!(&err, ModelError::SaveFailed { path, .. } if *path == dir.join("model.json")),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with(&format!(
+            "could not save the model to {:?}: ",
+            dir.join("model.json")
+        )),
         "{err}"
     );
     let loaded = SequenceModel::load(&dir, &device).unwrap();
@@ -382,17 +433,17 @@ fn a_save_that_fails_at_model_json_has_saved_the_model() {
 
 // ---- the config in model.bpk ----
 
-fn unreadable_reason(err: RecurrentError, file: &Path) -> String {
+fn unreadable_reason(err: ModelError, file: &Path) -> String {
     match err {
         ModelError::FileUnreadable { path, reason } => {
             assert_eq!(path, file);
             reason
         }
-        other => panic!("expected ModelFileUnreadable for {file:?}, found {other:?}"),
+        other => panic!("expected FileUnreadable for {file:?}, found {other:?}"),
     }
 }
 
-fn mismatch(err: RecurrentError, file: &Path) -> (String, String, String) {
+fn mismatch(err: ModelError, file: &Path) -> (String, String, String) {
     match err {
         ModelError::FileMismatch {
             path,
@@ -655,6 +706,7 @@ fn a_model_saved_on_wgpu_loads_on_the_cpu_and_back() {
         assert_eq!(loaded.config(), &config);
         let (on_cpu, cpu_shape) = predictions(&loaded, &cpu);
         assert_eq!(cpu_shape, shape);
+        assert_eq!(on_cpu.len(), on_gpu.len(), "{name}");
         for (a, b) in on_cpu.iter().zip(&on_gpu) {
             assert!((a - b).abs() < 1e-4, "{name}: {a} vs wgpu {b}");
         }

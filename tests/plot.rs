@@ -4,8 +4,7 @@
 
 use std::path::PathBuf;
 
-use recurrent::RecurrentError;
-use recurrent::train::{EpochRecord, History};
+use recurrent::train::{EpochRecord, History, HistoryError};
 
 /// A fresh scratch path under the target's temporary folder.
 fn scratch(name: &str) -> PathBuf {
@@ -123,15 +122,25 @@ fn a_single_epoch_plots() {
 #[test]
 fn a_wrong_extension_is_refused() {
     let h = history("accuracy", vec![record(1, 0.7, 0.5, None)]);
-    for name in ["history.png", "history"] {
+    for (name, found) in [
+        ("history.png", "the extension .png"),
+        ("history", "no extension"),
+    ] {
         let path = scratch(name);
-        match h.plot(&path) {
-            Err(RecurrentError::WriteFailed { path: p, reason }) => {
-                assert_eq!(p, path);
-                assert!(reason.contains(".svg"), "{reason}");
+        let err = h.plot(&path).unwrap_err();
+        assert_eq!(
+            err,
+            HistoryError::NotSvg {
+                path: path.clone(),
+                found: found.into()
             }
-            other => panic!("expected WriteFailed, got {other:?}"),
-        }
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "unsupported plot format for {path:?}: expected a path ending in .svg (the plot is SVG), found {found}"
+            )
+        );
         assert!(!path.exists());
     }
     // The extension's case does not matter.
@@ -144,12 +153,12 @@ fn a_wrong_extension_is_refused() {
 fn an_empty_history_is_refused() {
     let h = history("accuracy", Vec::new());
     let path = scratch("empty.svg");
-    match h.plot(&path) {
-        Err(RecurrentError::WriteFailed { reason, .. }) => {
-            assert!(reason.contains("no epochs"), "{reason}")
-        }
-        other => panic!("expected WriteFailed, got {other:?}"),
-    }
+    let err = h.plot(&path).unwrap_err();
+    assert_eq!(err, HistoryError::Empty);
+    assert_eq!(
+        err.to_string(),
+        "nothing to plot: expected a history with at least one epoch, found none"
+    );
     assert!(!path.exists());
 }
 
@@ -157,10 +166,17 @@ fn an_empty_history_is_refused() {
 fn an_unwritable_path_is_write_failed() {
     let h = history("accuracy", vec![record(1, 0.7, 0.5, None)]);
     let path = scratch("no_such_dir").join("history.svg");
-    assert!(matches!(
-        h.plot(&path),
-        Err(RecurrentError::WriteFailed { .. })
-    ));
+    let err = h.plot(&path).unwrap_err();
+    assert!(
+        matches!(&err, HistoryError::WriteFailed { path: p, .. } if *p == path),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with(&format!("could not write {path:?}: ")),
+        "{err}"
+    );
+    assert!(!path.exists());
 }
 
 #[test]
@@ -218,7 +234,10 @@ fn an_existing_file_is_replaced_whole() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
     // A refused plot leaves the earlier file as it was.
     let before = std::fs::read(&path).unwrap();
-    assert!(history("accuracy", Vec::new()).plot(&path).is_err());
+    assert_eq!(
+        history("accuracy", Vec::new()).plot(&path),
+        Err(HistoryError::Empty)
+    );
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
 

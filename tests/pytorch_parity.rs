@@ -6,9 +6,12 @@
 mod common;
 
 use burn::tensor::Tensor;
-use common::parity::{AnyLayer, check_forward, check_gradients, fixtures, packed_fixtures};
+use common::parity::{
+    build_loaded, check_forward, check_gradients, fixtures, named_parameters, packed_fixtures, run,
+    state,
+};
 use common::{assert_close, cpu_devices, fixture_dir, read_safetensors};
-use recurrent::{LstmConfig, LstmState, RnnState};
+use recurrent::{LstmConfig, Recurrent, RecurrentState};
 
 const TOLERANCE: f32 = 1e-5;
 
@@ -47,11 +50,11 @@ fn packed_sequences_match_pytorch_for_every_case() {
 fn safetensors_and_pt_files_load_the_same_weights() {
     let device = &cpu_devices()[0].1;
     for f in fixtures() {
-        let from_pt = AnyLayer::build(&f.case, true, device).load(&f.weights("weights.pt"));
-        let from_st =
-            AnyLayer::build(&f.case, true, device).load(&f.weights("weights.safetensors"));
-        let (a, b) = (from_pt.named_parameters(), from_st.named_parameters());
+        let from_pt = build_loaded(&f.case, true, device, &f.weights("weights.pt"));
+        let from_st = build_loaded(&f.case, true, device, &f.weights("weights.safetensors"));
+        let (a, b) = (named_parameters(&from_pt), named_parameters(&from_st));
         assert_eq!(a.len(), b.len());
+        assert!(!a.is_empty(), "{}: no parameters compared", f.case.name);
         for ((name, x), (_, y)) in a.into_iter().zip(b) {
             assert_eq!(x.values(), y.values(), "{}: {name}", f.case.name);
         }
@@ -61,12 +64,14 @@ fn safetensors_and_pt_files_load_the_same_weights() {
 #[test]
 fn sequence_first_layout_gives_the_transposed_numbers() {
     let device = &cpu_devices()[0].1;
+    let mut checked = 0;
     for f in fixtures().into_iter().filter(|f| f.case.given_state) {
-        let layer = AnyLayer::build(&f.case, false, device).load(&f.weights("weights.pt"));
+        checked += 1;
+        let layer = build_loaded(&f.case, false, device, &f.weights("weights.pt"));
         let input = f.get("input").tensor::<3>(device).swap_dims(0, 1);
         let h0 = Some(f.get("h0").tensor(device));
         let c0 = (f.case.cell == "lstm").then(|| f.get("c0").tensor(device));
-        let (out, h_n, _) = layer.forward(input, h0, c0);
+        let (out, h_n, _) = run(&layer, input, state(h0, c0), None);
         let what = format!("{} (batch_first = false)", f.case.name);
         assert_close(
             &format!("{what}: output"),
@@ -76,45 +81,32 @@ fn sequence_first_layout_gives_the_transposed_numbers() {
         );
         assert_close(&format!("{what}: h_n"), h_n, f.get("h_n"), TOLERANCE);
     }
+    assert!(checked >= 40, "only {checked} cases with a given state");
 }
 
 #[test]
 fn stepping_matches_pytorch_on_unidirectional_cases() {
     let device = &cpu_devices()[0].1;
+    let mut checked = 0;
     for f in fixtures().into_iter().filter(|f| !f.case.bidirectional) {
-        let layer = AnyLayer::build(&f.case, true, device).load(&f.weights("weights.pt"));
+        checked += 1;
+        let layer = build_loaded(&f.case, true, device, &f.weights("weights.pt"));
         let input = f.get("input").tensor::<3>(device);
         let [batch, seq, features] = input.dims();
-        let mut hidden = f.case.given_state.then(|| f.get("h0").tensor::<3>(device));
-        let mut cell =
+        let h0 = f.case.given_state.then(|| f.get("h0").tensor::<3>(device));
+        let c0 =
             (f.case.given_state && f.case.cell == "lstm").then(|| f.get("c0").tensor::<3>(device));
+        let mut state: Option<RecurrentState> = state(h0, c0);
         let mut outputs = Vec::new();
         for t in 0..seq {
             let x_t = input.clone().narrow(1, t, 1).reshape([batch, features]);
-            let (out, h, c) = match &layer {
-                AnyLayer::Rnn(l) => {
-                    let (o, s) = l.step(x_t, hidden.take().map(|hidden| RnnState { hidden }));
-                    (o, s.hidden, None)
-                }
-                AnyLayer::Gru(l) => {
-                    let (o, s) = l.step(x_t, hidden.take().map(|hidden| RnnState { hidden }));
-                    (o, s.hidden, None)
-                }
-                AnyLayer::Lstm(l) => {
-                    let state = hidden.take().map(|hidden| LstmState {
-                        hidden,
-                        cell: cell.take().unwrap_or_else(|| {
-                            Tensor::zeros([f.case.num_layers, batch, 4], device)
-                        }),
-                    });
-                    let (o, s) = l.step(x_t, state);
-                    (o, s.hidden, Some(s.cell))
-                }
-            };
+            let (out, s) = layer.step(x_t, state.take());
+            assert_eq!(s.cell.is_some(), f.case.cell == "lstm", "{}", f.case.name);
             outputs.push(out);
-            hidden = Some(h);
-            cell = c;
+            state = Some(s);
         }
+        let RecurrentState { hidden, cell } = state.expect("a state");
+        assert_eq!(outputs.len(), seq);
         let output = Tensor::stack::<3>(outputs, 1);
         assert_close(
             &format!("{}: stepped output", f.case.name),
@@ -124,7 +116,7 @@ fn stepping_matches_pytorch_on_unidirectional_cases() {
         );
         assert_close(
             &format!("{}: stepped h_n", f.case.name),
-            hidden.expect("a state"),
+            hidden,
             f.get("h_n"),
             TOLERANCE,
         );
@@ -137,6 +129,7 @@ fn stepping_matches_pytorch_on_unidirectional_cases() {
             );
         }
     }
+    assert!(checked >= 40, "only {checked} unidirectional cases");
 }
 
 /// From a bigger model, saved in PyTorch as:
@@ -176,7 +169,7 @@ fn prefixed_load_takes_a_submodule_of_a_bigger_state_dict() {
             );
             assert_close(
                 &format!("{backend}/{file}: c_n"),
-                state.cell,
+                state.cell.expect("an LSTM's cell state"),
                 &data["c_n"],
                 TOLERANCE,
             );

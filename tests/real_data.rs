@@ -7,12 +7,12 @@ mod common;
 use burn::tensor::{Device, Tensor};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use recurrent::RecurrentError;
 use recurrent::data::{Normalizer, SequenceDataset, Targets, read_ts};
 use recurrent::model::{CellType, ModelOutput, Readout, SequenceModelConfig, Trainable};
 use recurrent::train::{
     ConfusionMatrix, Fitted, Objective, ProgressMode, Trainer, TrainerConfig, evaluate,
 };
+use recurrent::{DataError, LayerError, TrainError};
 
 fn ucr(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -265,39 +265,156 @@ fn the_normalizer_fits_applies_saves_and_loads() {
 
     // Mistakes.
     let one_feature = read_ts(ucr("ItalyPowerDemand_TEST.ts")).unwrap().dataset;
+    let err = normalizer.transform(&one_feature).unwrap_err();
     assert_eq!(
-        normalizer.transform(&one_feature).unwrap_err(),
-        RecurrentError::FeatureMismatch {
-            which: "normalisation",
+        err,
+        DataError::FeatureMismatch {
             expected: 6,
             found: 1
         }
     );
+    assert_eq!(
+        err.to_string(),
+        "feature mismatch: expected 6 features per step (the normaliser's), found 1"
+    );
     assert!(matches!(
         normalizer.transform_values(&mut [1.0; 7]).unwrap_err(),
-        RecurrentError::DataShapeMismatch { .. }
+        DataError::ShapeMismatch {
+            what: "values to normalise",
+            ..
+        }
     ));
     std::fs::write(&path, "{\"mean\": [0.0], \"std\": [0.0]}").unwrap();
-    assert!(matches!(
-        Normalizer::load(&path).unwrap_err(),
-        RecurrentError::DataShapeMismatch { .. }
-    ));
+    let err = Normalizer::load(&path).unwrap_err();
+    assert_eq!(
+        err,
+        DataError::InvalidNormalizer {
+            expected: "finite, positive standard deviations",
+            found: "standard deviation 0".into()
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "invalid normaliser: expected finite, positive standard deviations, found standard deviation 0"
+    );
     std::fs::write(&path, "not json").unwrap();
     let err = Normalizer::load(&path).unwrap_err();
-    assert!(matches!(err, DataError::FileUnreadable { .. }), "{err}");
+    assert!(
+        matches!(&err, DataError::FileUnreadable { path: p, .. } if *p == path),
+        "{err}"
+    );
+    let missing = dir.join("missing.json");
     assert!(matches!(
-        Normalizer::load(dir.join("missing.json")).unwrap_err(),
-        DataError::FileUnreadable { .. }
-    ));
-    assert!(matches!(
-        Normalizer::from_parts(vec![0.0, 1.0], vec![1.0]).unwrap_err(),
-        RecurrentError::DataShapeMismatch { .. }
+        Normalizer::load(&missing).unwrap_err(),
+        DataError::FileUnreadable { path, .. } if path == missing
     ));
     assert!(matches!(
         Normalizer::fit(&SequenceDataset::new(vec![], [0, 1, 1], Targets::Binary(vec![])).unwrap())
             .unwrap_err(),
-        RecurrentError::EmptyDataset
+        DataError::EmptyDataset
     ));
+    // A save into a folder that does not exist.
+    let nowhere = dir.join("missing/normalizer.json");
+    let err = normalizer.save(&nowhere).unwrap_err();
+    assert!(
+        matches!(&err, DataError::WriteFailed { path, .. } if *path == nowhere),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with(&format!("could not write {nowhere:?}: ")),
+        "{err}"
+    );
+}
+
+/// A normaliser's statistics are checked: one mean and one standard deviation per feature,
+/// finite means, finite positive deviations; the error names what was expected and found.
+#[test]
+fn an_invalid_normalizer_is_refused_with_what_was_expected_and_found() {
+    let cases: [(Vec<f32>, Vec<f32>, &str, &str); 5] = [
+        (
+            vec![0.0, 1.0],
+            vec![1.0],
+            "one mean and one standard deviation per feature, at least one feature",
+            "2 means and 1 deviations",
+        ),
+        (
+            vec![],
+            vec![],
+            "one mean and one standard deviation per feature, at least one feature",
+            "0 means and 0 deviations",
+        ),
+        (
+            vec![0.0, f32::NAN],
+            vec![1.0, 1.0],
+            "finite means",
+            "mean NaN",
+        ),
+        (
+            vec![0.0],
+            vec![-2.0],
+            "finite, positive standard deviations",
+            "standard deviation -2",
+        ),
+        (
+            vec![0.0],
+            vec![f32::INFINITY],
+            "finite, positive standard deviations",
+            "standard deviation inf",
+        ),
+    ];
+    for (mean, std, expected, found) in cases {
+        let what = format!("mean {mean:?}, std {std:?}");
+        let err = Normalizer::from_parts(mean, std).unwrap_err();
+        assert_eq!(
+            err,
+            DataError::InvalidNormalizer {
+                expected,
+                found: found.into()
+            },
+            "{what}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!("invalid normaliser: expected {expected}, found {found}"),
+            "{what}"
+        );
+    }
+    let ok = Normalizer::from_parts(vec![1.0, -2.0], vec![0.5, 3.0]).unwrap();
+    assert_eq!((ok.mean(), ok.std()), (&[1.0, -2.0][..], &[0.5, 3.0][..]));
+}
+
+/// `Normalizer::transform` refuses data with another number of features per step than the
+/// data it was fitted on.
+#[test]
+fn a_normalizer_refuses_data_of_another_feature_count() {
+    let normalizer = Normalizer::from_parts(vec![0.0, 1.0, 2.0], vec![1.0, 1.0, 1.0]).unwrap();
+    let two_features = SequenceDataset::new(
+        vec![0.5; 2 * 4 * 2],
+        [2, 4, 2],
+        Targets::Binary(vec![0.0, 1.0]),
+    )
+    .unwrap();
+    let err = normalizer.transform(&two_features).unwrap_err();
+    assert_eq!(
+        err,
+        DataError::FeatureMismatch {
+            expected: 3,
+            found: 2
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "feature mismatch: expected 3 features per step (the normaliser's), found 2"
+    );
+    let three_features = SequenceDataset::new(
+        vec![1.0; 2 * 4 * 3],
+        [2, 4, 3],
+        Targets::Binary(vec![0.0, 1.0]),
+    )
+    .unwrap();
+    let scaled = normalizer.transform(&three_features).unwrap();
+    assert_eq!(&scaled.inputs()[..3], &[1.0, 0.0, -1.0]);
 }
 
 #[test]
@@ -308,22 +425,43 @@ fn confusion_matrices_count_and_refuse_mistakes() {
     assert_eq!(m.precision(2), Some(0.5));
     assert_eq!(ConfusionMatrix::new(2).recall(0), None);
     assert_eq!(ConfusionMatrix::new(2).accuracy(), 0.0);
-    assert!(matches!(
-        ConfusionMatrix::from_predictions(&[0, 1], &[0], 2).unwrap_err(),
-        RecurrentError::TargetCountMismatch { .. }
-    ));
+    let err = ConfusionMatrix::from_predictions(&[0, 1], &[0], 2).unwrap_err();
     assert_eq!(
-        ConfusionMatrix::from_predictions(&[0, 1], &[0, 3], 2).unwrap_err(),
-        RecurrentError::ClassOutOfRange {
+        err,
+        TrainError::PredictionCountMismatch {
+            expected: 2,
+            found: 1
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "prediction count mismatch: expected one prediction per label (2), found 1 predictions"
+    );
+    let err = ConfusionMatrix::from_predictions(&[0, 1], &[0, 3], 2).unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::ClassOutOfRange {
             sequence: 1,
             label: 3,
             num_classes: 2
         }
     );
-    assert!(matches!(
-        m.with_class_names(&["a".into()]).unwrap_err(),
-        RecurrentError::TargetCountMismatch { .. }
-    ));
+    assert_eq!(
+        err.to_string(),
+        "class out of range for sequence 1: expected a class below 2, found 3"
+    );
+    let err = m.with_class_names(&["a".into()]).unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::ClassNameCountMismatch {
+            expected: 3,
+            found: 1
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "class name count mismatch: expected one name per class (3), found 1 names"
+    );
 }
 
 /// `predict_classes` over a dataset of unequal lengths gives, for each sequence, what

@@ -4,18 +4,18 @@
 
 use std::path::PathBuf;
 
-use recurrent::RecurrentError;
+use recurrent::DataError;
 use recurrent::data::ts::*;
 use recurrent::data::{Target, Targets};
 
 /// A header that every small text below shares, so each test adds only what it is about.
 const CLASSES: &str = "@classLabel true a b\n@data\n";
 
-fn parse(text: &str) -> Result<TsData, RecurrentError> {
+fn parse(text: &str) -> Result<TsData, DataError> {
     parse_ts(text, &TsOptions::default())
 }
 
-fn parse_with(text: &str, missing: MissingValues) -> Result<TsData, RecurrentError> {
+fn parse_with(text: &str, missing: MissingValues) -> Result<TsData, DataError> {
     parse_ts(text, &TsOptions::default().with_missing(missing))
 }
 

@@ -107,6 +107,7 @@ fn the_seed_model_trains_on_wgpu_and_predicts_the_same_on_the_cpu() {
             .into_data()
             .try_to_vec()
             .unwrap();
+        assert_eq!(p.len(), on_gpu.len(), "{name}");
         for (a, b) in p.iter().zip(&on_gpu) {
             assert!((a - b).abs() < TOLERANCE, "{name}: {a} vs wgpu {b}");
         }

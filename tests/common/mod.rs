@@ -29,6 +29,31 @@ pub fn cpu_devices() -> Vec<(&'static str, Device)> {
     devices
 }
 
+/// Every device a module on `reference` can move to, other than `reference` itself, with the
+/// tolerance to compare its numbers against `reference`'s: the other CPU backends compiled in,
+/// the autodiff variant of every CPU backend (which runs the fused kernel's tracked path, not
+/// the inference one) and, with the `wgpu` feature, wgpu and its autodiff variant (GPUs
+/// reorder float sums: 1e-4). Never empty: the reference's autodiff variant is always there.
+pub fn other_devices(reference: &Device) -> Vec<(String, Device, f32)> {
+    let mut targets = Vec::new();
+    for (name, device) in cpu_devices() {
+        targets.push((name.to_string(), device.clone(), 1e-6));
+        targets.push((format!("{name} (autodiff)"), device.autodiff(), 1e-6));
+    }
+    #[cfg(feature = "wgpu")]
+    {
+        let wgpu = recurrent::device::from_name("wgpu").unwrap_or_else(|e| panic!("{e}"));
+        targets.push(("wgpu".to_string(), wgpu.clone(), 1e-4));
+        targets.push(("wgpu (autodiff)".to_string(), wgpu.autodiff(), 1e-4));
+    }
+    targets.retain(|(_, device, _)| device != reference);
+    assert!(
+        !targets.is_empty(),
+        "no device to move to other than {reference:?}"
+    );
+    targets
+}
+
 /// The default CPU backend (flex when compiled in): tests pin it, because with the `wgpu`
 /// feature `Device::default()` is the GPU.
 pub fn default_cpu() -> Device {
@@ -93,24 +118,53 @@ pub fn values<const D: usize>(tensor: Tensor<D>) -> (Vec<f32>, Vec<usize>) {
     (data.try_to_vec::<f32>().expect("f32 data"), shape)
 }
 
-/// Asserts `|actual - expected| <= tol + tol * |expected|` element-wise, and equal shapes.
+/// Asserts equal shapes and `|actual - expected| <= tol + tol * |expected|` element-wise.
+///
+/// A NaN passes only where both are NaN, an infinity only where both are the same infinity;
+/// any other non-finite value on either side fails, whatever the tolerance.
 pub fn assert_close<const D: usize>(what: &str, actual: Tensor<D>, expected: &Array, tol: f32) {
     let (actual, shape) = values(actual);
-    assert_eq!(shape, expected.shape, "{what}: shape");
-    let mut worst = (0.0f32, 0usize);
-    for (i, (a, e)) in actual.iter().zip(&expected.values).enumerate() {
+    assert_close_values(what, &actual, &shape, expected, tol);
+}
+
+/// [`assert_close`] on plain values of the given shape.
+pub fn assert_close_values(
+    what: &str,
+    actual: &[f32],
+    shape: &[usize],
+    expected: &Array,
+    tol: f32,
+) {
+    assert_eq!(shape, expected.shape.as_slice(), "{what}: shape");
+    assert_eq!(
+        actual.len(),
+        expected.values.len(),
+        "{what}: number of values"
+    );
+    assert_eq!(
+        actual.len(),
+        shape.iter().product::<usize>(),
+        "{what}: values for the shape"
+    );
+    let mut worst: Option<(f32, usize)> = None;
+    for (i, (&a, &e)) in actual.iter().zip(&expected.values).enumerate() {
+        if a.is_nan() || e.is_nan() || a.is_infinite() || e.is_infinite() {
+            let same = (a.is_nan() && e.is_nan()) || a == e;
+            assert!(
+                same,
+                "{what}: element {i} is {a}, expected {e} (non-finite values must match exactly)"
+            );
+            continue;
+        }
         let err = (a - e).abs();
-        assert!(a.is_finite(), "{what}: element {i} is {a}");
-        if err > tol + tol * e.abs() && err > worst.0 {
-            worst = (err, i);
+        if err > tol + tol * e.abs() && worst.is_none_or(|(w, _)| err > w) {
+            worst = Some((err, i));
         }
     }
-    assert!(
-        worst.0 == 0.0,
-        "{what}: element {} differs by {:e} (actual {}, expected {}), over the tolerance {tol:e}",
-        worst.1,
-        worst.0,
-        actual[worst.1],
-        expected.values[worst.1]
-    );
+    if let Some((err, i)) = worst {
+        panic!(
+            "{what}: element {i} differs by {err:e} (actual {}, expected {}), over the tolerance {tol:e}",
+            actual[i], expected.values[i]
+        );
+    }
 }

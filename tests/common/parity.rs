@@ -28,9 +28,8 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::{Device, Tensor};
-use recurrent::layers::LayerWeights;
 use recurrent::{
-    Gru, GruConfig, Lstm, LstmConfig, LstmState, Nonlinearity, RnnState, SimpleRnn, SimpleRnnConfig,
+    GruConfig, LstmConfig, Nonlinearity, Recurrent, RecurrentLayer, RecurrentState, SimpleRnnConfig,
 };
 
 use super::{Array, assert_close, fixture_dir, read_safetensors, values};
@@ -88,138 +87,103 @@ pub fn cases() -> Vec<Case> {
     cases_in(&fixture_dir(), 100)
 }
 
-/// Any of the three layers, so one test body covers them all.
-pub enum AnyLayer {
-    Rnn(SimpleRnn),
-    Lstm(Lstm),
-    Gru(Gru),
+/// The case's layer (any of the three, as a [`RecurrentLayer`], so one test body covers
+/// them all), with fresh weights.
+pub fn build(case: &Case, batch_first: bool, device: &Device) -> RecurrentLayer {
+    let (input, hidden) = (3, 4);
+    match case.cell.as_str() {
+        "rnn_tanh" | "rnn_relu" => {
+            let nonlinearity = if case.cell == "rnn_relu" {
+                Nonlinearity::Relu
+            } else {
+                Nonlinearity::Tanh
+            };
+            SimpleRnnConfig::new(input, hidden)
+                .with_num_layers(case.num_layers)
+                .with_bidirectional(case.bidirectional)
+                .with_bias(case.bias)
+                .with_nonlinearity(nonlinearity)
+                .with_batch_first(batch_first)
+                .init(device)
+                .into()
+        }
+        "lstm" => LstmConfig::new(input, hidden)
+            .with_num_layers(case.num_layers)
+            .with_bidirectional(case.bidirectional)
+            .with_bias(case.bias)
+            .with_batch_first(batch_first)
+            .init(device)
+            .into(),
+        "gru" => GruConfig::new(input, hidden)
+            .with_num_layers(case.num_layers)
+            .with_bidirectional(case.bidirectional)
+            .with_bias(case.bias)
+            .with_batch_first(batch_first)
+            .init(device)
+            .into(),
+        other => panic!("unknown cell {other}"),
+    }
 }
 
-impl AnyLayer {
-    pub fn build(case: &Case, batch_first: bool, device: &Device) -> Self {
-        let (input, hidden) = (3, 4);
-        match case.cell.as_str() {
-            "rnn_tanh" | "rnn_relu" => {
-                let nonlinearity = if case.cell == "rnn_relu" {
-                    Nonlinearity::Relu
-                } else {
-                    Nonlinearity::Tanh
-                };
-                AnyLayer::Rnn(
-                    SimpleRnnConfig::new(input, hidden)
-                        .with_num_layers(case.num_layers)
-                        .with_bidirectional(case.bidirectional)
-                        .with_bias(case.bias)
-                        .with_nonlinearity(nonlinearity)
-                        .with_batch_first(batch_first)
-                        .init(device),
-                )
-            }
-            "lstm" => AnyLayer::Lstm(
-                LstmConfig::new(input, hidden)
-                    .with_num_layers(case.num_layers)
-                    .with_bidirectional(case.bidirectional)
-                    .with_bias(case.bias)
-                    .with_batch_first(batch_first)
-                    .init(device),
-            ),
-            "gru" => AnyLayer::Gru(
-                GruConfig::new(input, hidden)
-                    .with_num_layers(case.num_layers)
-                    .with_bidirectional(case.bidirectional)
-                    .with_bias(case.bias)
-                    .with_batch_first(batch_first)
-                    .init(device),
-            ),
-            other => panic!("unknown cell {other}"),
-        }
-    }
+/// The case's layer with the weights of `path`.
+pub fn build_loaded(
+    case: &Case,
+    batch_first: bool,
+    device: &Device,
+    path: &Path,
+) -> RecurrentLayer {
+    build(case, batch_first, device)
+        .load_pytorch(path)
+        .unwrap_or_else(|e| panic!("loading {path:?}: {e}"))
+}
 
-    pub fn load(self, path: &Path) -> Self {
-        let loaded = match self {
-            AnyLayer::Rnn(l) => l.load_pytorch(path).map(AnyLayer::Rnn),
-            AnyLayer::Lstm(l) => l.load_pytorch(path).map(AnyLayer::Lstm),
-            AnyLayer::Gru(l) => l.load_pytorch(path).map(AnyLayer::Gru),
-        };
-        loaded.unwrap_or_else(|e| panic!("loading {path:?}: {e}"))
-    }
+/// The state a fixture gives: `h0`, and `c0` for an LSTM.
+pub fn state(hidden: Option<Tensor<3>>, cell: Option<Tensor<3>>) -> Option<RecurrentState> {
+    hidden.map(|hidden| RecurrentState { hidden, cell })
+}
 
-    pub fn forward(
-        &self,
-        input: Tensor<3>,
-        hidden: Option<Tensor<3>>,
-        cell: Option<Tensor<3>>,
-    ) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
-        self.forward_with_lengths(input, hidden, cell, None)
-    }
+/// `forward`, or `forward_with_lengths` when `lengths` are given; returns the output, `h_n`
+/// and `c_n` (an LSTM's only).
+pub fn run(
+    layer: &impl Recurrent,
+    input: Tensor<3>,
+    state: Option<RecurrentState>,
+    lengths: Option<&[usize]>,
+) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
+    let (out, s) = match lengths {
+        Some(lengths) => layer.forward_with_lengths(input, lengths, state),
+        None => layer.forward(input, state),
+    };
+    assert_eq!(
+        s.cell.is_some(),
+        layer.has_cell_state(),
+        "a cell state comes back from an LSTM only"
+    );
+    (out, s.hidden, s.cell)
+}
 
-    /// `forward`, or `forward_with_lengths` when `lengths` are given.
-    pub fn forward_with_lengths(
-        &self,
-        input: Tensor<3>,
-        hidden: Option<Tensor<3>>,
-        cell: Option<Tensor<3>>,
-        lengths: Option<&[usize]>,
-    ) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
-        macro_rules! run {
-            ($layer:expr, $state:expr) => {
-                match lengths {
-                    Some(lengths) => $layer.forward_with_lengths(input, lengths, $state),
-                    None => $layer.forward(input, $state),
-                }
-            };
-        }
-        match self {
-            AnyLayer::Rnn(l) => {
-                let (out, s) = run!(l, hidden.map(|hidden| RnnState { hidden }));
-                (out, s.hidden, None)
-            }
-            AnyLayer::Gru(l) => {
-                let (out, s) = run!(l, hidden.map(|hidden| RnnState { hidden }));
-                (out, s.hidden, None)
-            }
-            AnyLayer::Lstm(l) => {
-                let state = hidden.map(|hidden| LstmState {
-                    hidden,
-                    cell: cell.expect("fixtures give h0 and c0 together"),
-                });
-                let (out, s) = run!(l, state);
-                (out, s.hidden, Some(s.cell))
-            }
-        }
-    }
-
-    pub fn weights(&self) -> &[LayerWeights] {
-        match self {
-            AnyLayer::Rnn(l) => l.weights(),
-            AnyLayer::Lstm(l) => l.weights(),
-            AnyLayer::Gru(l) => l.weights(),
-        }
-    }
-
-    /// Every parameter by PyTorch's name.
-    pub fn named_parameters(&self) -> Vec<(String, ParamTensor)> {
-        let mut named = Vec::new();
-        for (k, layer) in self.weights().iter().enumerate() {
-            for (d, w) in layer.directions().enumerate() {
-                let suffix = if d == 0 { "" } else { "_reverse" };
-                named.push((
-                    format!("weight_ih_l{k}{suffix}"),
-                    ParamTensor::Weight(w.weight_ih.val()),
-                ));
-                named.push((
-                    format!("weight_hh_l{k}{suffix}"),
-                    ParamTensor::Weight(w.weight_hh.val()),
-                ));
-                for (name, bias) in [("bias_ih", &w.bias_ih), ("bias_hh", &w.bias_hh)] {
-                    if let Some(b) = bias {
-                        named.push((format!("{name}_l{k}{suffix}"), ParamTensor::Bias(b.val())));
-                    }
+/// Every parameter by PyTorch's name.
+pub fn named_parameters(layer: &impl Recurrent) -> Vec<(String, ParamTensor)> {
+    let mut named = Vec::new();
+    for (k, layer) in layer.weights().iter().enumerate() {
+        for (d, w) in layer.directions().enumerate() {
+            let suffix = if d == 0 { "" } else { "_reverse" };
+            named.push((
+                format!("weight_ih_l{k}{suffix}"),
+                ParamTensor::Weight(w.weight_ih.val()),
+            ));
+            named.push((
+                format!("weight_hh_l{k}{suffix}"),
+                ParamTensor::Weight(w.weight_hh.val()),
+            ));
+            for (name, bias) in [("bias_ih", &w.bias_ih), ("bias_hh", &w.bias_hh)] {
+                if let Some(b) = bias {
+                    named.push((format!("{name}_l{k}{suffix}"), ParamTensor::Bias(b.val())));
                 }
             }
         }
-        named
     }
+    named
 }
 
 /// A weight matrix or a bias vector.
@@ -287,12 +251,16 @@ pub fn packed_fixtures() -> Vec<Fixture> {
 /// Loads the case's `.pt` weights on `device` and compares output, `h_n` and `c_n`.
 pub fn check_forward(f: &Fixture, backend: &str, device: &Device, tolerance: f32) {
     let what = |t: &str| format!("{backend}/{}: {t}", f.case.name);
-    let layer = AnyLayer::build(&f.case, true, device).load(&f.weights("weights.pt"));
+    let layer = build_loaded(&f.case, true, device, &f.weights("weights.pt"));
     let h0 = f.case.given_state.then(|| f.get("h0").tensor(device));
     let c0 = (f.case.given_state && f.case.cell == "lstm").then(|| f.get("c0").tensor(device));
     let lengths = f.case.lengths.as_deref();
-    let (out, h_n, c_n) =
-        layer.forward_with_lengths(f.get("input").tensor(device), h0, c0, lengths);
+    let (out, h_n, c_n) = run(
+        &layer,
+        f.get("input").tensor(device),
+        state(h0, c0),
+        lengths,
+    );
     assert_close(&what("output"), out, f.get("output"), tolerance);
     assert_close(&what("h_n"), h_n, f.get("h_n"), tolerance);
     if let Some(c_n) = c_n {
@@ -304,7 +272,7 @@ pub fn check_forward(f: &Fixture, backend: &str, device: &Device, tolerance: f32
 /// loss with respect to the input, the initial states and every parameter.
 pub fn check_gradients(f: &Fixture, backend: &str, device: &Device, tolerance: f32) {
     let what = |t: &str| format!("{backend}/{}: {t}", f.case.name);
-    let layer = AnyLayer::build(&f.case, true, device).load(&f.weights("weights.pt"));
+    let layer = build_loaded(&f.case, true, device, &f.weights("weights.pt"));
     let input = f.get("input").tensor::<3>(device).require_grad();
     let h0 = f
         .case
@@ -313,8 +281,12 @@ pub fn check_gradients(f: &Fixture, backend: &str, device: &Device, tolerance: f
     let c0 = (f.case.given_state && f.case.cell == "lstm")
         .then(|| f.get("c0").tensor::<3>(device).require_grad());
     let lengths = f.case.lengths.as_deref();
-    let (out, h_n, c_n) =
-        layer.forward_with_lengths(input.clone(), h0.clone(), c0.clone(), lengths);
+    let (out, h_n, c_n) = run(
+        &layer,
+        input.clone(),
+        state(h0.clone(), c0.clone()),
+        lengths,
+    );
     // With autodiff the layers take another path (the fused kernel's tracked operation on the
     // CPU, one tensor per step on wgpu): its outputs match too.
     assert_close(
@@ -345,7 +317,7 @@ pub fn check_gradients(f: &Fixture, backend: &str, device: &Device, tolerance: f
         let key = format!("grad_{name}");
         assert_close(&what(&key), grad, f.get(&key), tolerance);
     }
-    let params = layer.named_parameters();
+    let params = named_parameters(&layer);
     let expected_count = f.data.keys().filter(|k| k.starts_with("grad.")).count();
     assert_eq!(params.len(), expected_count, "{}", what("parameter count"));
     for (name, param) in params {
