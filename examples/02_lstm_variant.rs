@@ -36,8 +36,8 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 use recurrent::data::SumSignConfig;
 use recurrent::model::{ModelOutput, Trainable};
-use recurrent::train::{Objective, ProgressMode, Trainer, TrainerConfig};
-use recurrent::{Lstm, LstmConfig};
+use recurrent::train::{CheckpointConfig, Objective, ProgressMode, Trainer, TrainerConfig};
+use recurrent::{Lstm, LstmConfig, Recurrent};
 
 /// `nn.LSTM(1, 32, batch_first=True)` and `nn.Linear(32, 1)`.
 #[derive(Module, Debug)]
@@ -75,11 +75,11 @@ impl Trainable for Model {
 }
 
 fn main() {
-    common::main(run)
+    common::main(try_main)
 }
 
-fn run() -> common::Outcome {
-    let (flags, training) = common::Training::parse("02_lstm_variant", &["seed", "backend"], &[])?;
+fn try_main() -> common::Outcome {
+    let (flags, run) = common::Run::parse("02_lstm_variant", &["seed", "backend"], &[])?;
     let seed: u64 = flags.value("seed", 1)?;
     let device = flags.device()?;
     let task = SumSignConfig::new(); // 10 steps of N(0, 1), label: sum > 0
@@ -93,11 +93,20 @@ fn run() -> common::Outcome {
         .with_batch_size(32)
         .with_learning_rate(0.01)
         .with_seed(seed)
-        .with_progress(ProgressMode::BarOnly);
-    let trainer = Trainer::new(training.checkpointed(config, 1)).with_callback(move |r| {
+        .with_progress(ProgressMode::BarOnly)
+        .with_checkpoint(Some(CheckpointConfig::new(run.checkpoints()).with_every(1)));
+    let mut trainer = Trainer::new(config).with_callback(move |r| {
         println!("Epoch [{}/{epochs}], Loss: {:.4}", r.epoch, r.train_loss)
     });
-    let fitted = training.fit(trainer, Model::new(seed, &device), &train, None)?;
+    common::stop_on_ctrl_c(&trainer)?;
+    let model = Model::new(seed, &device);
+    let fitted = if run.resume {
+        println!("resuming from {}", run.checkpoints().display());
+        trainer.resume(run.checkpoints(), model, &train, None)?
+    } else {
+        trainer.fit(model, &train, None)?
+    };
+    run.report_interruption(&fitted);
 
     // -1.00, -0.75, ..., 1.25: a sum of +1.25.
     let sequence: Vec<Vec<f32>> = (0..10).map(|t| vec![(t as f32 - 4.0) / 4.0]).collect();
@@ -108,6 +117,6 @@ fn run() -> common::Outcome {
         "Accuracy on 2000 fresh sequences: {:.4}",
         fitted.evaluate(&test)?.metric
     );
-    training.plot(&fitted.history)?;
+    run.plot(&fitted.history)?;
     Ok(())
 }

@@ -16,15 +16,14 @@ mod common;
 
 use recurrent::data::AddingProblemConfig;
 use recurrent::model::{CellType, SequenceModelConfig};
-use recurrent::train::{Objective, Trainer, TrainerConfig};
+use recurrent::train::{CheckpointConfig, Objective, Trainer, TrainerConfig};
 
 fn main() {
-    common::main(run)
+    common::main(try_main)
 }
 
-fn run() -> common::Outcome {
-    let (flags, training) =
-        common::Training::parse("03_adding_problem", &["cell", "backend"], &[])?;
+fn try_main() -> common::Outcome {
+    let (flags, run) = common::Run::parse("03_adding_problem", &["cell", "backend"], &[])?;
     let cell: CellType = flags.value("cell", CellType::Lstm)?;
     let device = flags.device()?;
     let task = AddingProblemConfig::new().with_seq_len(50);
@@ -37,14 +36,22 @@ fn run() -> common::Outcome {
         .with_epochs(15)
         .with_batch_size(64)
         .with_learning_rate(0.005)
-        .with_grad_clip_norm(Some(1.0));
-    let trainer = Trainer::new(training.checkpointed(config, 5));
-    let fitted = training.fit(trainer, model, &train, Some(&test))?;
+        .with_grad_clip_norm(Some(1.0))
+        .with_checkpoint(Some(CheckpointConfig::new(run.checkpoints()).with_every(5)));
+    let mut trainer = Trainer::new(config);
+    common::stop_on_ctrl_c(&trainer)?;
+    let fitted = if run.resume {
+        println!("resuming from {}", run.checkpoints().display());
+        trainer.resume(run.checkpoints(), model, &train, Some(&test))?
+    } else {
+        trainer.fit(model, &train, Some(&test))?
+    };
+    run.report_interruption(&fitted);
     let mse = fitted.evaluate(&test)?.loss;
     println!(
         "{cell:?}: test MSE {mse:.4} (predicting the mean: {:.4})",
         AddingProblemConfig::BASELINE_MSE
     );
-    training.plot(&fitted.history)?;
+    run.plot(&fitted.history)?;
     Ok(())
 }

@@ -16,15 +16,14 @@ mod common;
 
 use recurrent::data::DelayedRecallConfig;
 use recurrent::model::{CellType, SequenceModelConfig};
-use recurrent::train::{Objective, Trainer, TrainerConfig};
+use recurrent::train::{CheckpointConfig, Objective, Trainer, TrainerConfig};
 
 fn main() {
-    common::main(run)
+    common::main(try_main)
 }
 
-fn run() -> common::Outcome {
-    let (flags, training) =
-        common::Training::parse("04_delayed_recall", &["cell", "backend"], &[])?;
+fn try_main() -> common::Outcome {
+    let (flags, run) = common::Run::parse("04_delayed_recall", &["cell", "backend"], &[])?;
     let cell: CellType = flags.value("cell", CellType::Lstm)?;
     let device = flags.device()?;
     let task = DelayedRecallConfig::new()
@@ -35,14 +34,23 @@ fn run() -> common::Outcome {
     let model = SequenceModelConfig::new(cell, 5, 32, 4)
         .with_seed(Some(1))
         .try_init(&device)?;
-    let config = TrainerConfig::new(Objective::MultiClass).with_epochs(15);
-    let trainer = Trainer::new(training.checkpointed(config, 5));
-    let fitted = training.fit(trainer, model, &train, Some(&test))?;
+    let config = TrainerConfig::new(Objective::MultiClass)
+        .with_epochs(15)
+        .with_checkpoint(Some(CheckpointConfig::new(run.checkpoints()).with_every(5)));
+    let mut trainer = Trainer::new(config);
+    common::stop_on_ctrl_c(&trainer)?;
+    let fitted = if run.resume {
+        println!("resuming from {}", run.checkpoints().display());
+        trainer.resume(run.checkpoints(), model, &train, Some(&test))?
+    } else {
+        trainer.fit(model, &train, Some(&test))?
+    };
+    run.report_interruption(&fitted);
     let accuracy = fitted.evaluate(&test)?.metric;
     println!(
         "{cell:?}: test accuracy {accuracy:.4} (guessing: {:.2})",
         task.baseline_accuracy()
     );
-    training.plot(&fitted.history)?;
+    run.plot(&fitted.history)?;
     Ok(())
 }

@@ -15,14 +15,14 @@ mod common;
 
 use recurrent::data::SineForecastConfig;
 use recurrent::model::{CellType, Readout, SequenceModelConfig};
-use recurrent::train::{LrSchedule, Objective, Trainer, TrainerConfig};
+use recurrent::train::{CheckpointConfig, LrSchedule, Objective, Trainer, TrainerConfig};
 
 fn main() {
-    common::main(run)
+    common::main(try_main)
 }
 
-fn run() -> common::Outcome {
-    let (flags, training) = common::Training::parse("05_sine_forecast", &["backend"], &[])?;
+fn try_main() -> common::Outcome {
+    let (flags, run) = common::Run::parse("05_sine_forecast", &["backend"], &[])?;
     let device = flags.device()?;
     let task = SineForecastConfig::new()
         .with_seq_len(40)
@@ -35,9 +35,17 @@ fn run() -> common::Outcome {
         .try_init(&device)?;
     let config = TrainerConfig::new(Objective::Regression)
         .with_epochs(15)
-        .with_lr_schedule(LrSchedule::Cosine { min_lr: 1e-3 });
-    let trainer = Trainer::new(training.checkpointed(config, 5));
-    let fitted = training.fit(trainer, model, &train, Some(&test))?;
+        .with_lr_schedule(LrSchedule::Cosine { min_lr: 1e-3 })
+        .with_checkpoint(Some(CheckpointConfig::new(run.checkpoints()).with_every(5)));
+    let mut trainer = Trainer::new(config);
+    common::stop_on_ctrl_c(&trainer)?;
+    let fitted = if run.resume {
+        println!("resuming from {}", run.checkpoints().display());
+        trainer.resume(run.checkpoints(), model, &train, Some(&test))?
+    } else {
+        trainer.fit(model, &train, Some(&test))?
+    };
+    run.report_interruption(&fitted);
     let evaluation = fitted.evaluate(&test)?;
     println!(
         "GRU: test MSE {:.5}, MAE {:.4} (persistence MSE: {:.5})",
@@ -45,6 +53,6 @@ fn run() -> common::Outcome {
         evaluation.metric,
         SineForecastConfig::persistence_mse(&test)
     );
-    training.plot(&fitted.history)?;
+    run.plot(&fitted.history)?;
     Ok(())
 }

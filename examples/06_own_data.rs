@@ -37,18 +37,19 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use recurrent::data::{Normalizer, SequenceDataset, Targets};
 use recurrent::model::{CellType, Readout, SequenceModel, SequenceModelConfig};
-use recurrent::train::{EarlyStoppingConfig, Fitted, Objective, Trainer, TrainerConfig};
+use recurrent::train::{
+    CheckpointConfig, EarlyStoppingConfig, Fitted, Objective, Trainer, TrainerConfig,
+};
 
 type Error = Box<dyn std::error::Error>;
 
 fn main() {
-    common::main(run)
+    common::main(try_main)
 }
 
-fn run() -> common::Outcome {
-    let (flags, training) =
-        common::Training::parse_with_files("06_own_data", &["epochs", "backend"], &[])?;
-    let out = training.out.clone();
+fn try_main() -> common::Outcome {
+    let (flags, run) = common::Run::parse_with_files("06_own_data", &["epochs", "backend"], &[])?;
+    let out = run.out.clone();
     let epochs: usize = flags.value("epochs", 60)?;
     let device = flags.device()?;
     let file: Option<PathBuf> = match flags.positional.as_slice() {
@@ -113,9 +114,17 @@ fn run() -> common::Outcome {
         .with_epochs(epochs)
         .with_batch_size(16)
         .with_grad_clip_norm(Some(1.0))
-        .with_early_stopping(Some(EarlyStoppingConfig::new(10).with_restore_best(true)));
-    let trainer = Trainer::new(training.checkpointed(config, 5));
-    let fitted = training.fit(trainer, model, &train, Some(&valid))?;
+        .with_early_stopping(Some(EarlyStoppingConfig::new(10).with_restore_best(true)))
+        .with_checkpoint(Some(CheckpointConfig::new(run.checkpoints()).with_every(5)));
+    let mut trainer = Trainer::new(config);
+    common::stop_on_ctrl_c(&trainer)?;
+    let fitted = if run.resume {
+        println!("resuming from {}", run.checkpoints().display());
+        trainer.resume(run.checkpoints(), model, &train, Some(&valid))?
+    } else {
+        trainer.fit(model, &train, Some(&valid))?
+    };
+    run.report_interruption(&fitted);
     println!(
         "stopped: {:?}; best epoch {:?} of {}",
         fitted.stop_reason,
@@ -126,7 +135,7 @@ fn run() -> common::Outcome {
         .confusion_matrix(&test)?
         .with_class_names(&class_names)?;
     println!("test accuracy {:.3}\n{matrix}", matrix.accuracy());
-    training.plot(&fitted.history)?;
+    run.plot(&fitted.history)?;
 
     // 5. Everything a later program needs: the model with its config, and the normaliser.
     fitted.model.save(&out)?;

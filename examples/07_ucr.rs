@@ -32,7 +32,9 @@
 
 use recurrent::data::{Normalizer, read_ts};
 use recurrent::model::{CellType, Readout, SequenceModelConfig};
-use recurrent::train::{LrSchedule, Objective, ProgressMode, Trainer, TrainerConfig};
+use recurrent::train::{
+    CheckpointConfig, LrSchedule, Objective, ProgressMode, Trainer, TrainerConfig,
+};
 
 mod common;
 
@@ -51,11 +53,11 @@ fn parse_readout(value: &str) -> Result<Readout, String> {
 }
 
 fn main() {
-    common::main(run)
+    common::main(try_main)
 }
 
-fn run() -> common::Outcome {
-    let (flags, training) = common::Training::parse_with_files(
+fn try_main() -> common::Outcome {
+    let (flags, run) = common::Run::parse_with_files(
         "07_ucr",
         &[
             "cell", "hidden", "layers", "readout", "epochs", "batch", "lr", "clip", "seed",
@@ -138,8 +140,11 @@ fn run() -> common::Outcome {
         } else {
             LrSchedule::Constant
         })
-        .with_progress(ProgressMode::BarOnly);
-    let trainer = Trainer::new(training.checkpointed(config, 10)).with_callback(move |r| {
+        .with_progress(ProgressMode::BarOnly)
+        .with_checkpoint(Some(
+            CheckpointConfig::new(run.checkpoints()).with_every(10),
+        ));
+    let mut trainer = Trainer::new(config).with_callback(move |r| {
         if r.epoch % 10 == 0 || r.epoch == epochs {
             println!(
                 "epoch {:>3}/{epochs}: loss {:.4}, training accuracy {:.3}",
@@ -149,7 +154,14 @@ fn run() -> common::Outcome {
     });
     // Ctrl-C finishes the current step, saves a checkpoint and goes on to the report with
     // the model trained so far.
-    let fitted = training.fit(trainer, model, &train_data, None)?;
+    common::stop_on_ctrl_c(&trainer)?;
+    let fitted = if run.resume {
+        println!("resuming from {}", run.checkpoints().display());
+        trainer.resume(run.checkpoints(), model, &train_data, None)?
+    } else {
+        trainer.fit(model, &train_data, None)?
+    };
+    run.report_interruption(&fitted);
     let seconds: f64 = fitted.history.epochs.iter().map(|e| e.seconds).sum();
 
     let matrix = fitted
@@ -166,7 +178,7 @@ fn run() -> common::Outcome {
 
     // The model with its config (SequenceModel::load needs nothing else), the normaliser its
     // inputs need, the history and its curves.
-    let dir = &training.out;
+    let dir = &run.out;
     fitted.model.save(dir)?;
     normalizer.save(dir.join("normalizer.json"))?;
     fitted.history.write_json(dir.join("history.json"))?;
@@ -174,6 +186,6 @@ fn run() -> common::Outcome {
         "\nsaved model.json, model.bpk, normalizer.json and history.json in {}",
         dir.display()
     );
-    training.plot(&fitted.history)?;
+    run.plot(&fitted.history)?;
     Ok(())
 }

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use burn::store::{ModuleStore, SafetensorsStore, bridge};
 use burn::tensor::{Device, Tensor, TensorData};
-use recurrent::{LstmConfig, LstmState};
+use recurrent::{LstmConfig, Recurrent, RecurrentState};
 
 /// Reads the named tensors of a safetensors file onto `device`.
 fn read_tensors(path: &PathBuf, device: &Device) -> Result<BTreeMap<String, Tensor<3>>, String> {
@@ -37,10 +37,10 @@ fn read_tensors(path: &PathBuf, device: &Device) -> Result<BTreeMap<String, Tens
 }
 
 fn main() {
-    common::main(run)
+    common::main(try_main)
 }
 
-fn run() -> common::Outcome {
+fn try_main() -> common::Outcome {
     let flags = common::Flags::parse(&["backend", "weights", "data"], &[])?;
     let fixture =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pytorch/lstm_long");
@@ -67,24 +67,19 @@ fn run() -> common::Outcome {
         lstm.num_directions()
     );
 
-    let state = LstmState {
-        hidden: get("h0")?,
-        cell: get("c0")?,
-    };
+    // out, (h_n, c_n) = lstm(input, (h0, c0))
+    let state = RecurrentState::lstm(get("h0")?, get("c0")?);
     let (output, state) = lstm.try_forward(get("input")?, Some(state))?;
+    let cell = state.cell.expect("an LSTM returns its cell state");
     println!(
         "output {:?}, h_n {:?}, c_n {:?}",
         output.dims(),
         state.hidden.dims(),
-        state.cell.dims()
+        cell.dims()
     );
 
     let mut worst = 0.0f32;
-    for (name, ours) in [
-        ("output", output),
-        ("h_n", state.hidden),
-        ("c_n", state.cell),
-    ] {
+    for (name, ours) in [("output", output), ("h_n", state.hidden), ("c_n", cell)] {
         let diff: f32 = (ours - get(name)?).abs().max().into_scalar();
         println!("max |recurrent - pytorch| for {name}: {diff:.2e}");
         worst = worst.max(diff);

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use burn::module::{Module, Param};
 use burn::store::{ModuleSnapshot, SafetensorsStore};
 use burn::tensor::{Device, Distribution, Tensor};
-use recurrent::{GruConfig, LstmConfig, Nonlinearity, SimpleRnnConfig};
+use recurrent::{GruConfig, LstmConfig, Nonlinearity, Recurrent, RecurrentLayer, SimpleRnnConfig};
 
 /// An input and the output computed from it, saved as two named tensors.
 #[derive(Module, Debug)]
@@ -42,39 +42,34 @@ fn export(spec: &Spec, dir: &Path, device: &Device) -> Result<String, Box<dyn st
     device.seed(17);
     let input = Tensor::<3>::random([3, 8, INPUT], Distribution::Normal(0.0, 1.0), device);
     let weights = dir.join(format!("{}.safetensors", spec.name));
-    let output = match spec.cell {
-        "rnn" => {
-            let layer = SimpleRnnConfig::new(INPUT, HIDDEN)
-                .with_num_layers(spec.num_layers)
-                .with_bidirectional(spec.bidirectional)
-                .with_bias(spec.bias)
-                .with_nonlinearity(spec.nonlinearity)
-                .with_seed(Some(1))
-                .try_init(device)?;
-            layer.save_pytorch(&weights)?;
-            layer.forward(input.clone(), None).0
-        }
-        "lstm" => {
-            let layer = LstmConfig::new(INPUT, HIDDEN)
-                .with_num_layers(spec.num_layers)
-                .with_bidirectional(spec.bidirectional)
-                .with_bias(spec.bias)
-                .with_seed(Some(2))
-                .try_init(device)?;
-            layer.save_pytorch(&weights)?;
-            layer.forward(input.clone(), None).0
-        }
-        _ => {
-            let layer = GruConfig::new(INPUT, HIDDEN)
-                .with_num_layers(spec.num_layers)
-                .with_bidirectional(spec.bidirectional)
-                .with_bias(spec.bias)
-                .with_seed(Some(3))
-                .try_init(device)?;
-            layer.save_pytorch(&weights)?;
-            layer.forward(input.clone(), None).0
-        }
+    // Each config builds its own layer type; `RecurrentLayer` holds any of them, and every
+    // layer has the `Recurrent` trait's methods.
+    let layer: RecurrentLayer = match spec.cell {
+        "rnn" => SimpleRnnConfig::new(INPUT, HIDDEN)
+            .with_num_layers(spec.num_layers)
+            .with_bidirectional(spec.bidirectional)
+            .with_bias(spec.bias)
+            .with_nonlinearity(spec.nonlinearity)
+            .with_seed(Some(1))
+            .try_init(device)?
+            .into(),
+        "lstm" => LstmConfig::new(INPUT, HIDDEN)
+            .with_num_layers(spec.num_layers)
+            .with_bidirectional(spec.bidirectional)
+            .with_bias(spec.bias)
+            .with_seed(Some(2))
+            .try_init(device)?
+            .into(),
+        _ => GruConfig::new(INPUT, HIDDEN)
+            .with_num_layers(spec.num_layers)
+            .with_bidirectional(spec.bidirectional)
+            .with_bias(spec.bias)
+            .with_seed(Some(3))
+            .try_init(device)?
+            .into(),
     };
+    layer.save_pytorch(&weights)?;
+    let (output, _state) = layer.forward(input.clone(), None);
     let example = Example {
         input: Param::from_tensor(input),
         output: Param::from_tensor(output),
@@ -101,10 +96,10 @@ fn export(spec: &Spec, dir: &Path, device: &Device) -> Result<String, Box<dyn st
 }
 
 fn main() {
-    common::main(run)
+    common::main(try_main)
 }
 
-fn run() -> common::Outcome {
+fn try_main() -> common::Outcome {
     let flags = common::Flags::parse_with_files(&["backend"], &[])?;
     let dir = match flags.positional.as_slice() {
         [] => PathBuf::from("target/export"),

@@ -1,7 +1,9 @@
-//! What every example needs from its command line (`--name value` flags, switches, file
-//! arguments, the backend by name) and what every training example does around
-//! `Trainer::fit`: an output folder, checkpoints, Ctrl-C, `--resume` and the plot. Not an
-//! example itself (no `main.rs`).
+//! What the examples share: reading the command line (`--name value` flags, switches, file
+//! arguments, the backend by name) and, for the training examples, the chores around their own
+//! `trainer.fit(..)` or `trainer.resume(..)` call: the output folder and its checkpoint folder,
+//! `--resume`, Ctrl-C, saying where an interrupted run was saved, and the plot. Every library
+//! call is in the example itself. `01_seed` needs none of this and shows all of it in one
+//! file. Not an example itself (no `main.rs`).
 
 // Each example uses the part it needs.
 #![allow(dead_code)]
@@ -14,16 +16,14 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use burn::tensor::Device;
-use recurrent::data::SequenceDataset;
-use recurrent::model::Trainable;
-use recurrent::train::{CheckpointConfig, Fitted, History, StopReason, Trainer, TrainerConfig};
+use recurrent::train::{Fitted, History, StopReason, Trainer};
 
 /// The result of an example's `run`.
 pub type Outcome = Result<(), Box<dyn std::error::Error>>;
 
-/// Runs `run` and exits with status 1 and the error's message if it fails.
-pub fn main(run: fn() -> Outcome) {
-    if let Err(e) = run() {
+/// Runs `try_main` and exits with status 1 and the error's message if it fails.
+pub fn main(try_main: fn() -> Outcome) {
+    if let Err(e) = try_main() {
         eprintln!("error: {e}");
         std::process::exit(1);
     }
@@ -134,33 +134,35 @@ impl Flags {
 
     /// The device of [`backend`](Self::backend): an error names the backends compiled in when
     /// that one is not, or when wgpu finds no adapter.
-    pub fn device(&self) -> Result<Device, recurrent::RecurrentError> {
+    pub fn device(&self) -> Result<Device, recurrent::DeviceError> {
         recurrent::device::from_name(&self.backend())
     }
 }
 
-/// The flags [`Training`] reads: `--out DIR`, `--plot PATH.svg`.
-const TRAINING_FLAGS: [&str; 2] = ["out", "plot"];
-/// The switch [`Training`] reads: `--resume`.
-const TRAINING_SWITCHES: [&str; 1] = ["resume"];
+/// The flags [`Run`] reads: `--out DIR`, `--plot PATH.svg`.
+const RUN_FLAGS: [&str; 2] = ["out", "plot"];
+/// The switch [`Run`] reads: `--resume`.
+const RUN_SWITCHES: [&str; 1] = ["resume"];
 
-/// What a training example does around `Trainer::fit`, the same in every example:
+/// Where a training example's files go and whether it resumes, the same in every example:
 /// - its files go to `--out DIR` [`target/example-runs/<example>`];
-/// - a checkpoint is saved to `<out>/checkpoints` every few epochs and after the last;
-/// - Ctrl-C finishes the current step, saves a checkpoint and goes on with the model trained
-///   so far (a second Ctrl-C quits at once);
-/// - `--resume` continues from that checkpoint (with the same other arguments);
-/// - the loss and metric curves are drawn to `<out>/history.svg` (or `--plot PATH.svg`).
-pub struct Training {
+/// - its checkpoints to [`checkpoints`](Self::checkpoints), `<out>/checkpoints` (the example
+///   puts that folder in its `CheckpointConfig`);
+/// - `--resume` ([`resume`](Self::resume)) asks the example to call `trainer.resume` on that
+///   folder instead of `trainer.fit`;
+/// - the loss and metric curves go to `<out>/history.svg` (or `--plot PATH.svg`).
+pub struct Run {
     /// Where the run's files go.
     pub out: PathBuf,
+    /// Whether `--resume` was given: continue from the checkpoint in
+    /// [`checkpoints`](Self::checkpoints) (with the same other arguments).
+    pub resume: bool,
     plot: PathBuf,
-    resume: bool,
 }
 
-impl Training {
-    /// [`Flags::parse`] with `valued` and `switches` and the training flags, and what they
-    /// say; `example` names the default output folder.
+impl Run {
+    /// [`Flags::parse`] with `valued` and `switches` and the run's flags, and what they say;
+    /// `example` names the default output folder.
     pub fn parse(
         example: &str,
         valued: &[&str],
@@ -185,11 +187,11 @@ impl Training {
         switches: &[&str],
     ) -> Result<(Flags, Self), String> {
         let flags = parse(
-            &[valued, &TRAINING_FLAGS].concat(),
-            &[switches, &TRAINING_SWITCHES].concat(),
+            &[valued, &RUN_FLAGS].concat(),
+            &[switches, &RUN_SWITCHES].concat(),
         )?;
-        let training = Self::from_flags(&flags, example)?;
-        Ok((flags, training))
+        let run = Self::from_flags(&flags, example)?;
+        Ok((flags, run))
     }
 
     fn from_flags(flags: &Flags, example: &str) -> Result<Self, String> {
@@ -210,8 +212,8 @@ impl Training {
         };
         Ok(Self {
             out,
-            plot,
             resume: flags.switch("resume"),
+            plot,
         })
     }
 
@@ -220,39 +222,8 @@ impl Training {
         self.out.join("checkpoints")
     }
 
-    /// `config` with a checkpoint saved every `every` epochs (and after the last, and on
-    /// Ctrl-C) to [`checkpoints`](Self::checkpoints).
-    pub fn checkpointed(&self, config: TrainerConfig, every: usize) -> TrainerConfig {
-        config.with_checkpoint(Some(
-            CheckpointConfig::new(self.checkpoints()).with_every(every),
-        ))
-    }
-
-    /// `trainer.fit`, or `trainer.resume` from the checkpoint with `--resume`, with Ctrl-C
-    /// stopping it after the current step; says where it stopped when it was interrupted.
-    pub fn fit<M: Trainable>(
-        &self,
-        mut trainer: Trainer,
-        model: M,
-        train: &SequenceDataset,
-        valid: Option<&SequenceDataset>,
-    ) -> Result<Fitted<M>, Box<dyn std::error::Error>> {
-        let stop = trainer.stop_handle();
-        let presses = AtomicUsize::new(0);
-        ctrlc::set_handler(move || {
-            if presses.fetch_add(1, Ordering::SeqCst) == 0 {
-                eprintln!("\nCtrl-C: stopping after this step (again to quit at once)");
-                stop.stop();
-            } else {
-                std::process::exit(130);
-            }
-        })?;
-        let fitted = if self.resume {
-            println!("resuming from {}", self.checkpoints().display());
-            trainer.resume(self.checkpoints(), model, train, valid)?
-        } else {
-            trainer.fit(model, train, valid)?
-        };
+    /// Says where the checkpoint is and how to continue when `fitted` was stopped by Ctrl-C.
+    pub fn report_interruption<M>(&self, fitted: &Fitted<M>) {
         if let StopReason::Interrupted { epoch, step } = fitted.stop_reason {
             println!(
                 "interrupted in epoch {epoch} after step {step}: checkpoint saved in {}; \
@@ -260,16 +231,15 @@ impl Training {
                 self.checkpoints().display()
             );
         }
-        Ok(fitted)
     }
 
     /// Draws `history`'s loss and metric curves to `<out>/history.svg` (or `--plot`'s path)
-    /// and says where.
-    pub fn plot(&self, history: &History) -> Result<(), recurrent::RecurrentError> {
+    /// with `History::plot` and says where.
+    pub fn plot(&self, history: &History) -> Result<(), Box<dyn std::error::Error>> {
         #[cfg(feature = "plot")]
         {
             if let Some(parent) = self.plot.parent() {
-                let _ = std::fs::create_dir_all(parent);
+                std::fs::create_dir_all(parent)?;
             }
             history.plot(&self.plot)?;
             println!(
@@ -282,4 +252,20 @@ impl Training {
         let _ = history; // built without the `plot` feature: no curves
         Ok(())
     }
+}
+
+/// Makes Ctrl-C stop `trainer`'s `fit` or `resume` after the current step, through its
+/// `stop_handle()`: the trainer saves a checkpoint (when checkpointing is on) and returns the
+/// model trained so far. A second Ctrl-C quits at once.
+pub fn stop_on_ctrl_c(trainer: &Trainer) -> Result<(), ctrlc::Error> {
+    let stop = trainer.stop_handle();
+    let presses = AtomicUsize::new(0);
+    ctrlc::set_handler(move || {
+        if presses.fetch_add(1, Ordering::SeqCst) == 0 {
+            eprintln!("\nCtrl-C: stopping after this step (again to quit at once)");
+            stop.stop();
+        } else {
+            std::process::exit(130);
+        }
+    })
 }
