@@ -318,7 +318,7 @@ pub enum TsProblem {
         /// The value as written.
         found: String,
     },
-    /// A missing value read with [`MissingValues::Error`].
+    /// A missing value read with [`MissingValues::Error`](crate::data::MissingValues::Error).
     #[error(
         "missing value at dimension {dimension}, position {position}: expected a number (MissingValues::Error), found {found:?}; read with MissingValues::Fill or MissingValues::Interpolate to accept missing values"
     )]
@@ -330,7 +330,7 @@ pub enum TsProblem {
         /// The value as written.
         found: String,
     },
-    /// A dimension whose values are all missing, read with [`MissingValues::Interpolate`].
+    /// A dimension whose values are all missing, read with [`MissingValues::Interpolate`](crate::data::MissingValues::Interpolate).
     #[error(
         "nothing to interpolate in dimension {dimension}: expected at least one present value, found only missing ones"
     )]

@@ -63,7 +63,7 @@ pub struct SequenceModelConfig {
     /// Dropout between recurrent layers while training.
     #[config(default = 0.0)]
     pub dropout: f64,
-    /// The [`SimpleRnn`]'s activation (ignored by the LSTM and GRU).
+    /// The [`SimpleRnn`](crate::SimpleRnn)'s activation (ignored by the LSTM and GRU).
     #[config(default = "Nonlinearity::Tanh")]
     pub nonlinearity: Nonlinearity,
     /// How the head reads the layer's outputs.
