@@ -3,12 +3,12 @@
 //!
 //! Layout: `x` `[seq, batch, input]`, states `[batch, H]`, weights in PyTorch's layout
 //! (`w_ih` `[G*H, input]`, `w_hh` `[G*H, H]`, gates in PyTorch's order). The step equations
-//! are those of [`CellKind::step`](crate::layers::cell::CellKind); the backward pass of each is
+//! are those of [`CellKind::step`](crate::kernels::CellKind); the backward pass of each is
 //! written next to its forward pass below.
 
 use super::activation::{sigmoid_in_place, tanh, tanh_in_place};
 use super::packed::PackedMatrix;
-use crate::layers::cell::{CellKind, Nonlinearity};
+use crate::kernels::{CellKind, Nonlinearity};
 
 /// The sizes of one direction's problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

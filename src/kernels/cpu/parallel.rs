@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 
 use super::host::{self, Dims, Grads, Inputs, Saved};
-use crate::layers::cell::CellKind;
+use crate::kernels::CellKind;
 
 /// Below this many multiply-adds per call (`seq * batch * G*H * (input + H)`), one thread: the
 /// seed workload (1.4M for the LSTM) measured 50% slower on two threads than on one.
