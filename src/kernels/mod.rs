@@ -4,15 +4,17 @@
 //! Built from Burn's tensor ops, a step is some fifteen graph nodes, and on the small problems
 //! recurrent networks usually are, their bookkeeping costs more than their arithmetic. Here a
 //! whole direction is one node: the forward pass and backpropagation through time run on plain
-//! f32 slices ([`cpu`]: [`cpu::host`]; [`cpu::parallel`] splits large batches across threads),
-//! and Burn's autodiff sees one operation whose backward is [`cpu::host::backward`]. It is a
-//! Burn backend extension (`#[backend_extension]`) implemented for Flex and NdArray, plus
-//! autodiff over either ([`autodiff`]). Other backends (wgpu) and other float types keep the
-//! tensor-op path; [`applies`] says which is taken. `docs/performance.md` has the measurements.
+//! f32 slices ([`cpu`]: [`cpu::host`] for one batch, [`cpu::parallel`] splitting large batches
+//! across threads), and Burn's autodiff sees one operation whose backward is
+//! [`cpu::host::backward`]. It is a Burn backend extension (`#[backend_extension]`)
+//! implemented for Flex and NdArray, plus autodiff over either ([`autodiff`]). Other backends
+//! (wgpu) and other float types keep the tensor-op path; [`applies`] says which is taken.
+//! `docs/performance.md` has the measurements.
 //!
 //! This file is the Burn side: the extension trait, [`applies`], [`direction`], and the reads
 //! and writes between tensors and host vectors. It is also where the kernel imports the cell
-//! kind from the layers, the one item it takes from them; [`cpu`] reads it from here.
+//! kind (and its nonlinearity) from the layers, the one thing it takes from them; [`cpu`]
+//! reads them from here.
 
 // NdArray is deprecated upstream but still a supported backend here; the extension macro's
 // expansion names it outside any item an attribute could be put on.
