@@ -4,25 +4,28 @@
 //! Built from Burn's tensor ops, a step is some fifteen graph nodes, and on the small problems
 //! recurrent networks usually are, their bookkeeping costs more than their arithmetic. Here a
 //! whole direction is one node: the forward pass and backpropagation through time run on plain
-//! f32 slices ([`host`]; [`parallel`] splits large batches across threads), and Burn's autodiff
-//! sees one operation whose backward is [`host::backward`]. It is a Burn backend extension
-//! (`#[backend_extension]`) implemented for Flex and NdArray, plus autodiff over either. Other
-//! backends (wgpu) and other float types keep the tensor-op path; [`applies`] says which is
-//! taken. `docs/performance.md` has the measurements.
+//! f32 slices ([`cpu`]: [`cpu::host`] for one batch, [`cpu::parallel`] splitting large batches
+//! across threads), and Burn's autodiff sees one operation whose backward is
+//! [`cpu::host::backward`]. It is a Burn backend extension (`#[backend_extension]`)
+//! implemented for Flex and NdArray, plus autodiff over either ([`autodiff`]). Other backends
+//! (wgpu) and other float types keep the tensor-op path; [`applies`] says which is taken.
+//! `docs/performance.md` has the measurements.
+//!
+//! This file is the Burn side: the extension trait, [`applies`], [`direction`], and the reads
+//! and writes between tensors and host vectors. Of the rest of the crate the kernels use only
+//! [`crate::cell`] (which recurrence, and its nonlinearity), never the layers.
 
 // NdArray is deprecated upstream but still a supported backend here; the extension macro's
 // expansion names it outside any item an attribute could be put on.
 #![allow(deprecated)]
 
-mod activation;
-mod host;
-mod packed;
-mod parallel;
+mod autodiff;
+mod cpu;
 
 /// The kernel's matrix products, public only for `benches/products.rs` (not part of the API).
 #[doc(hidden)]
 pub mod bench {
-    use super::packed::PackedMatrix;
+    use super::cpu::packed::PackedMatrix;
 
     /// A right operand packed once, as the recurrence packs `W_hh` once per call.
     pub struct PackedProduct(PackedMatrix);
@@ -48,18 +51,13 @@ pub mod bench {
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use burn::backend::autodiff::checkpoint::{base::Checkpointer, strategy::CheckpointStrategy};
-use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{
-    Autodiff, Backend, Dispatch, DispatchDevice, TensorMetadata, backend_extension,
-};
-use burn::tensor::{DType, Device, Shape, Tensor, TensorData};
+use burn::backend::{Backend, Dispatch, DispatchDevice, TensorMetadata, backend_extension};
+use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use crate::cell::CellKind;
-use host::{Dims, Inputs};
-use parallel::SavedChunks;
+use cpu::host::{Dims, Inputs};
+use cpu::parallel;
 
 /// The fused kernel as a Burn backend extension.
 #[backend_extension(
@@ -121,7 +119,7 @@ pub(crate) fn applies(device: &Device, dtype: DType) -> bool {
 ///   (zeros for a layer without bias).
 ///
 /// - `lengths`: each batch row's steps when rows are padded (PyTorch's packed sequences, see
-///   [`host::forward`]), `None` when every row has `seq`.
+///   [`cpu::host::forward`]), `None` when every row has `seq`.
 ///
 /// Returns `[seq + 2, batch, H]`: the output of every step in time order, then `h_n`, then
 /// `c_n` (zeros for the RNN and GRU). The reverse direction starts at the last (valid) step.
@@ -150,83 +148,6 @@ pub(crate) fn direction(
         reverse,
         lengths,
     ))
-}
-
-/// The backward node: [`parallel::backward`] over what the forward pass saved.
-#[derive(Debug)]
-struct ThroughTime;
-
-/// What the backward node keeps: the forward pass's saved values, and the shapes of the seven
-/// inputs (their gradients have them).
-#[derive(Debug, Clone)]
-struct ThroughTimeState {
-    saved: Arc<SavedChunks>,
-    shapes: [Shape; 7],
-}
-
-impl<B: Backend> Backward<B, 7> for ThroughTime {
-    type State = ThroughTimeState;
-
-    fn backward(
-        self,
-        ops: Ops<Self::State, 7>,
-        grads: &mut Gradients,
-        _checkpointer: &mut Checkpointer,
-    ) {
-        let grad_out = grads.consume::<B>(&ops.node);
-        let device = grad_out.device();
-        let grad_out = to_host::<B>(grad_out);
-        let need_x = ops.parents[0].is_some();
-        let g = parallel::backward(&ops.state.saved, &grad_out, need_x);
-        let values = [g.x, g.h0, g.c0, g.w_ih, g.w_hh, g.b_ih, g.b_hh];
-        for ((parent, value), shape) in ops.parents.into_iter().zip(values).zip(ops.state.shapes) {
-            if let Some(node) = parent {
-                let data = TensorData::new(value, shape);
-                grads.register::<B>(node.id, B::float_from_data(data, &device));
-            }
-        }
-    }
-}
-
-impl<B: Backend, C: CheckpointStrategy> RecurrentKernel for Autodiff<B, C> {
-    fn recurrent_direction(
-        x: FloatTensor<Self>,
-        h0: FloatTensor<Self>,
-        c0: FloatTensor<Self>,
-        w_ih: FloatTensor<Self>,
-        w_hh: FloatTensor<Self>,
-        b_ih: FloatTensor<Self>,
-        b_hh: FloatTensor<Self>,
-        cell: CellKind,
-        reverse: bool,
-        lengths: Option<Arc<[usize]>>,
-    ) -> FloatTensor<Self> {
-        let nodes = [
-            x.node(),
-            h0.node(),
-            c0.node(),
-            w_ih.node(),
-            w_hh.node(),
-            b_ih.node(),
-            b_hh.node(),
-        ];
-        let primitives = [x, h0, c0, w_ih, w_hh, b_ih, b_hh].map(|t| t.into_primitive());
-        let shapes = primitives.each_ref().map(|t| t.shape());
-        let device = primitives[0].device();
-        let (dims, inputs) = host_inputs::<B>(primitives);
-        let prep = ThroughTime.prepare::<C>(nodes).compute_bound().stateful();
-        // Only a tracked operation keeps what its backward pass reads.
-        let save = matches!(prep, OpsKind::Tracked(_));
-        let (out, saved) = parallel::forward(cell, reverse, dims, inputs, lengths.as_deref(), save);
-        let out = from_host::<B>(out, [dims.seq + 2, dims.batch, dims.hidden], &device);
-        match prep {
-            OpsKind::Tracked(prep) => {
-                let saved = Arc::new(saved.expect("forward saves when asked to"));
-                prep.finish(ThroughTimeState { saved, shapes }, out)
-            }
-            OpsKind::UnTracked(prep) => prep.finish(out),
-        }
-    }
 }
 
 /// Reads the seven inputs to host vectors and their sizes.
@@ -259,6 +180,7 @@ fn to_host<B: Backend>(tensor: FloatTensor<B>) -> Vec<f32> {
         .expect("the fused kernel runs on f32 tensors only")
 }
 
+/// Row-major f32 values as a tensor of `shape` on `device`.
 fn from_host<B: Backend>(
     values: Vec<f32>,
     shape: [usize; 3],

@@ -24,7 +24,7 @@ pub struct Fitted<M> {
     pub objective: Objective,
     /// Why training ended.
     pub stop_reason: StopReason,
-    /// The best epoch by [`TrainerConfig::monitor`], when there was validation data.
+    /// The best epoch by [`TrainerConfig::monitor`](crate::train::TrainerConfig::monitor), when there was validation data.
     pub best_epoch: Option<usize>,
 }
 
@@ -76,7 +76,7 @@ pub(crate) fn evaluate_checked<M: Trainable>(
 impl<M: Trainable> Fitted<M> {
     /// Wraps a model trained earlier, for example one read back with
     /// [`SequenceModel::load`](crate::model::SequenceModel::load), so that it predicts and
-    /// scores like the result of [`Trainer::fit`]: the history is empty and `stop_reason` is
+    /// scores like the result of [`Trainer::fit`](crate::train::Trainer::fit): the history is empty and `stop_reason` is
     /// `Completed`. `objective` says how to read its outputs (a sigmoid, a softmax or values).
     ///
     /// ```
