@@ -133,11 +133,10 @@ fn skip_string(chars: &[char], mut i: usize, out: &mut String) -> usize {
 
 /// Whether the `'` at `i` opens a char literal (`'a'`, `'\n'`) rather than a lifetime.
 fn is_char_literal(chars: &[char], i: usize) -> bool {
-    match (chars.get(i + 1), chars.get(i + 2)) {
-        (Some('\\'), _) => true,
-        (Some(_), Some('\'')) => true,
-        _ => false,
-    }
+    matches!(
+        (chars.get(i + 1), chars.get(i + 2)),
+        (Some('\\'), _) | (Some(_), Some('\''))
+    )
 }
 
 /// The modules a file names through `crate::` and `super::` paths, as full module paths.
