@@ -109,3 +109,51 @@ fn not_compiled(backend: &'static str) -> DeviceError {
         available: available().join(", "),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_name_lists_the_backends() {
+        let err = from_name("cuda").unwrap_err();
+        assert_eq!(
+            err,
+            DeviceError::UnknownBackend {
+                name: "cuda".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "unknown backend \"cuda\": expected one of \"flex\", \"ndarray\", \"wgpu\""
+        );
+    }
+
+    #[test]
+    fn a_backend_not_compiled_in_names_the_feature_and_the_ones_there_are() {
+        // Built from the list this build has, so the message is checked in every build; with
+        // a feature off, `from_name` returns exactly this.
+        let err = not_compiled("wgpu");
+        let message = err.to_string();
+        assert!(
+            message.starts_with("backend \"wgpu\" is not compiled in: expected one of ["),
+            "{message}"
+        );
+        assert!(message.contains(&available().join(", ")), "{message}");
+        assert!(
+            message.ends_with("or rebuild with `--features wgpu`"),
+            "{message}"
+        );
+        for name in ["flex", "ndarray", "wgpu"] {
+            let compiled = available().contains(&name);
+            match from_name(name) {
+                Err(DeviceError::NotCompiled { backend, .. }) => {
+                    assert!(!compiled && backend == name)
+                }
+                Err(DeviceError::NoGpuAdapter) => assert!(compiled && name == "wgpu"),
+                Err(other) => panic!("{name}: {other}"),
+                Ok(_) => assert!(compiled, "{name} is not compiled in but gave a device"),
+            }
+        }
+    }
+}

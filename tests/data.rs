@@ -469,3 +469,15 @@ fn the_dataset_plugs_into_burns_dataset_and_data_loader() {
         .unwrap();
     assert_ne!(first, second);
 }
+
+#[test]
+fn a_burn_dataset_index_past_the_end_is_named() {
+    let data = SumSignConfig::new().generate(3, 1).unwrap();
+    let err = Dataset::get(&data, 3).expect_err("only 3 sequences");
+    assert!(
+        err.to_string()
+            .contains("index out of range: expected an index below 3, found 3"),
+        "{err}"
+    );
+    assert!(Dataset::get(&data, 2).is_ok());
+}

@@ -23,3 +23,24 @@ pub(crate) fn loaded(
         reason: e.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_loader_error_names_the_batch_and_the_reason() {
+        let err = loaded(Err::<SequenceBatch, _>("disk gone"), "a training").unwrap_err();
+        assert_eq!(
+            err,
+            TrainError::BatchFailed {
+                which: "a training",
+                reason: "disk gone".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "could not load a training batch: expected a batch from the data loader, found: disk gone"
+        );
+    }
+}

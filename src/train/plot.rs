@@ -253,6 +253,17 @@ fn value_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::value_range;
+    use crate::train::HistoryError;
+
+    /// Plotters does not fail on any history this crate can hold, so the drawing error is
+    /// checked by its message: it says what failed and why.
+    #[test]
+    fn a_drawing_failure_says_what_plotters_reported() {
+        let err = HistoryError::DrawFailed {
+            reason: "backend error".into(),
+        };
+        assert_eq!(err.to_string(), "could not draw the plot: backend error");
+    }
 
     #[test]
     fn value_range_is_padded_finite_and_never_empty() {
