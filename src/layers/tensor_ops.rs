@@ -54,9 +54,8 @@ pub(super) fn forward(
                 .map_or_else(zeros, |s| s.clone().narrow(0, k * d, d))
         };
         let (h0, c0) = (layer_state(&hidden0), has_cell.then(|| layer_state(&cell0)));
-        let h;
-        let c;
-        (sequence, h, c) = ops.run_layer(&ops.prepare(layer), sequence, h0, c0, masks.as_deref());
+        let (next, h, c) = ops.run_layer(&ops.prepare(layer), sequence, h0, c0, masks.as_deref());
+        sequence = next;
         hiddens.push(h);
         cells.extend(c);
     }
