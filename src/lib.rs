@@ -75,6 +75,7 @@ mod io;
 mod kernels;
 pub mod layers;
 pub mod model;
+mod plural;
 pub mod train;
 
 pub use error::RecurrentError;

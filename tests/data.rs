@@ -249,12 +249,12 @@ fn a_dataset_from_the_users_numbers_is_validated() {
         DataError::TargetCountMismatch {
             kind: "binary labels",
             expected: "2 values (2 sequences x 1)".into(),
-            found: "1 values".into()
+            found: "1 value".into()
         }
     );
     assert_eq!(
         err.to_string(),
-        "target count mismatch for binary labels: expected 2 values (2 sequences x 1), found 1 values"
+        "target count mismatch for binary labels: expected 2 values (2 sequences x 1), found 1 value"
     );
     let err = SequenceDataset::new(vec![0.0; 12], [2, 3, 2], Targets::Binary(vec![0.0, 0.5]))
         .unwrap_err();
@@ -342,31 +342,145 @@ fn a_dataset_from_the_users_numbers_is_validated() {
     assert!(!data.is_equal_length());
     let empty_step = vec![vec![vec![1.0], vec![2.0]], vec![]];
     let err = SequenceDataset::from_vecs(empty_step, Targets::Binary(vec![0.0, 1.0])).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            DataError::ShapeMismatch {
-                what: "a sequence's values",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_eq!(err, DataError::EmptySequence { sequence: 1 });
     let ragged = vec![vec![vec![1.0], vec![2.0]], vec![vec![1.0], vec![1.0, 2.0]]];
     let err = SequenceDataset::from_vecs(ragged, Targets::Binary(vec![0.0, 1.0])).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            DataError::RaggedSequences {
-                what: "features in a step",
-                ..
-            }
-        ),
-        "{err}"
+    assert_eq!(
+        err,
+        DataError::RaggedSequences {
+            sequence: 1,
+            what: "feature",
+            expected: 1,
+            found: 2
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "ragged sequences: a step of sequence 1 has 2 features, expected 1 feature like the first step of sequence 0"
     );
     assert_eq!(
         SequenceDataset::from_vecs(vec![], Targets::Binary(vec![])).unwrap_err(),
         DataError::EmptyDataset
+    );
+}
+
+/// Issue 15: `from_vecs(vec![vec![]])` said "features per step: expected at least 1"; a
+/// sequence without steps is now named, by every constructor.
+#[test]
+fn a_sequence_without_steps_is_named() {
+    let err = SequenceDataset::from_vecs(vec![vec![]], Targets::Binary(vec![0.0])).unwrap_err();
+    assert_eq!(err, DataError::EmptySequence { sequence: 0 });
+    assert_eq!(
+        err.to_string(),
+        "empty sequence 0: expected at least one step, found none"
+    );
+    let later = vec![vec![vec![1.0]], vec![vec![2.0]], vec![]];
+    assert_eq!(
+        SequenceDataset::from_vecs(later, Targets::Binary(vec![0.0, 1.0, 0.0])).unwrap_err(),
+        DataError::EmptySequence { sequence: 2 }
+    );
+    let flat = vec![vec![1.0, 2.0], vec![]];
+    assert_eq!(
+        SequenceDataset::from_sequences(flat, 2, Targets::Binary(vec![0.0, 1.0])).unwrap_err(),
+        DataError::EmptySequence { sequence: 1 }
+    );
+    // Values that do not fill whole steps are a shape mistake, and say so for one value.
+    let err = SequenceDataset::from_sequences(vec![vec![1.0]], 2, Targets::Binary(vec![0.0]))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "data shape mismatch for a sequence's values: expected a multiple of num_features = 2 (steps * features), found 1 value in sequence 0"
+    );
+}
+
+/// Issue 15: `SequenceDataset::new` with `n = 0` returned `Ok`, though `from_sequences` and
+/// `from_vecs` refuse no sequences.
+#[test]
+fn new_refuses_zero_sequences() {
+    let err = SequenceDataset::new(vec![], [0, 3, 1], Targets::Binary(vec![])).unwrap_err();
+    assert_eq!(err, DataError::EmptyDataset);
+    assert_eq!(
+        err.to_string(),
+        "empty dataset: expected at least one sequence, found none"
+    );
+    let err = SequenceDataset::new(
+        vec![],
+        [0, 2, 2],
+        Targets::Real {
+            values: vec![],
+            outputs: 1,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err, DataError::EmptyDataset);
+}
+
+/// Issue 15: messages said "1 features", "1 values": a count of one reads in the singular.
+#[test]
+fn data_messages_read_right_for_a_count_of_one() {
+    let err =
+        SequenceDataset::new(vec![0.0; 2], [1, 1, 1], Targets::Binary(vec![0.0])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "data shape mismatch for inputs: expected n * seq_len * num_features = 1 value for [1, 1, 1], found 2 values"
+    );
+    let err = SequenceDataset::new(vec![0.0; 2], [1, 2, 1], Targets::Binary(vec![])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "target count mismatch for binary labels: expected 1 value (1 sequence x 1), found 0 values"
+    );
+    let err = SequenceDataset::new(
+        vec![0.0],
+        [1, 1, 1],
+        Targets::PerStep {
+            values: vec![0.0; 2],
+            outputs: 1,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "target count mismatch for per-step real values: expected 1 value (1 step x 1), found 2 values"
+    );
+    let ragged = vec![vec![vec![1.0, 2.0]], vec![vec![1.0]]];
+    let err = SequenceDataset::from_vecs(ragged, Targets::Binary(vec![0.0, 1.0])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "ragged sequences: a step of sequence 1 has 1 feature, expected 2 features like the first step of sequence 0"
+    );
+    let one = SumSignConfig::new().generate(1, 1).unwrap();
+    assert_eq!(
+        one.split(0.5, 1).unwrap_err().to_string(),
+        "invalid split fraction: expected 0 < fraction < 1 leaving both parts of 1 sequence non-empty, found 0.5"
+    );
+    let err = recurrent::data::Normalizer::from_parts(vec![0.0], vec![]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid normaliser: expected one mean and one standard deviation per feature, at least one feature, found 1 mean and 0 deviations"
+    );
+}
+
+/// Issue 15: `data_loader(&data, 0, ..)` never returned a batch (100% CPU, for ever). The call
+/// runs on its own thread and the test waits a generous minute for an answer, so that the old
+/// behaviour fails the test instead of hanging the suite.
+#[test]
+fn a_zero_batch_size_is_refused_at_once_instead_of_hanging() {
+    let (answer, answered) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let data = SumSignConfig::new().generate(4, 1).unwrap();
+        let device = common::default_cpu();
+        let result = data_loader(&data, 0, None, &device)
+            .map(|loader| loader.iter().take(2).filter_map(Result::ok).count());
+        answer.send(result).expect("the test is waiting");
+    });
+    let result = answered
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("data_loader with a batch size of 0 did not return within a minute");
+    let err = result.expect_err("a batch size of 0 is refused");
+    assert_eq!(err, DataError::ZeroBatchSize);
+    assert_eq!(
+        err.to_string(),
+        "invalid batch size: expected at least 1 sequence per batch, found 0"
     );
 }
 
@@ -434,7 +548,7 @@ fn the_dataset_plugs_into_burns_dataset_and_data_loader() {
     assert!(Dataset::get(&data, 10).is_err());
     // Burn's DataLoader, through the crate's batcher.
     let device = common::default_cpu();
-    let loader = data_loader(&data, 4, Some(1), &device);
+    let loader = data_loader(&data, 4, Some(1), &device).unwrap();
     let batches: Vec<_> = loader.iter().map(|b| b.unwrap()).collect();
     assert_eq!(
         batches

@@ -88,6 +88,15 @@ fn wrong_feature_size_is_named() {
         err.to_string(),
         "input feature size mismatch: expected 3 features (the layer's input_size), found 7"
     );
+    // Issue 15: a layer of one input feature said "expected 1 features".
+    let err = GruConfig::new(1, 4)
+        .init(&device)
+        .try_forward(Tensor::zeros([2, 5, 2], &device), None)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "input feature size mismatch: expected 1 feature (the layer's input_size), found 2"
+    );
 }
 
 #[test]
@@ -501,6 +510,15 @@ fn a_length_of_zero_or_past_the_input_is_rejected() {
         );
         assert!(err.to_string().contains("expected 1 to 5 steps"), "{err}");
     }
+    // Issue 15: an input of one step said "expected 1 to 1 steps".
+    let err = GruConfig::new(3, 4)
+        .init(&device())
+        .try_forward_with_lengths(Tensor::<3>::zeros([1, 1, 3], &device()), &[2], None)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid length for sequence 0: expected 1 to 1 step (the input's padded length), found 2"
+    );
 }
 
 #[test]

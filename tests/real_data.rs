@@ -284,6 +284,32 @@ fn the_normalizer_fits_applies_saves_and_loads() {
             ..
         }
     ));
+    // Issue 15: NaN and infinity went through (and came out NaN); they are refused, naming
+    // where, and nothing is changed.
+    let mut steps = train.sequence(0)[..12].to_vec();
+    let before = steps.clone();
+    steps[8] = f32::INFINITY;
+    let err = normalizer.transform_values(&mut steps).unwrap_err();
+    assert_eq!(
+        err,
+        DataError::NonFiniteToNormalize {
+            index: 8,
+            step: 1,
+            feature: 2,
+            value: f32::INFINITY
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "non-finite value to normalise at index 8 (step 1, feature 2): expected a finite number, found inf"
+    );
+    assert_eq!(&steps[..8], &before[..8], "nothing is changed");
+    steps[8] = before[8];
+    steps[0] = f32::NAN;
+    assert!(matches!(
+        normalizer.transform_values(&mut steps).unwrap_err(),
+        DataError::NonFiniteToNormalize { index: 0, step: 0, feature: 0, value } if value.is_nan()
+    ));
     std::fs::write(&path, "{\"mean\": [0.0], \"std\": [0.0]}").unwrap();
     let err = Normalizer::load(&path).unwrap_err();
     assert_eq!(
@@ -309,8 +335,7 @@ fn the_normalizer_fits_applies_saves_and_loads() {
         DataError::FileUnreadable { path, .. } if path == missing
     ));
     assert!(matches!(
-        Normalizer::fit(&SequenceDataset::new(vec![], [0, 1, 1], Targets::Binary(vec![])).unwrap())
-            .unwrap_err(),
+        Normalizer::fit(&one_feature.select(&[])).unwrap_err(),
         DataError::EmptyDataset
     ));
     // A save into a folder that does not exist.
@@ -336,7 +361,7 @@ fn an_invalid_normalizer_is_refused_with_what_was_expected_and_found() {
             vec![0.0, 1.0],
             vec![1.0],
             "one mean and one standard deviation per feature, at least one feature",
-            "2 means and 1 deviations",
+            "2 means and 1 deviation",
         ),
         (
             vec![],
@@ -435,7 +460,7 @@ fn confusion_matrices_count_and_refuse_mistakes() {
     );
     assert_eq!(
         err.to_string(),
-        "prediction count mismatch: expected one prediction per label (2), found 1 predictions"
+        "prediction count mismatch: expected one prediction per label (2), found 1 prediction"
     );
     let err = ConfusionMatrix::from_predictions(&[0, 1], &[0, 3], 2).unwrap_err();
     assert_eq!(
@@ -460,7 +485,7 @@ fn confusion_matrices_count_and_refuse_mistakes() {
     );
     assert_eq!(
         err.to_string(),
-        "class name count mismatch: expected one name per class (3), found 1 names"
+        "class name count mismatch: expected one name per class (3), found 1 name"
     );
 }
 
@@ -491,6 +516,129 @@ fn predicted_classes_of_padded_batches_match_single_predictions() {
         regression.predict_classes(&data).unwrap_err(),
         TrainError::ObjectiveMismatch { .. }
     ));
+}
+
+/// `steps` of one feature each, 3 to 20 per sequence, with two real targets per sequence (or
+/// per step).
+fn unequal_regression(n: usize, per_step: bool, seed: u64) -> SequenceDataset {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let sequences: Vec<Vec<f32>> = (0..n)
+        .map(|_| {
+            let steps = rng.random_range(3..=20);
+            (0..steps).map(|_| rng.random_range(-1.0..1.0)).collect()
+        })
+        .collect();
+    let targets = if per_step {
+        let values = sequences.iter().flatten().flat_map(|&v| [v, -v]).collect();
+        Targets::PerStep { values, outputs: 2 }
+    } else {
+        let values = sequences
+            .iter()
+            .flat_map(|s| [s.iter().sum(), s.len() as f32])
+            .collect();
+        Targets::Real { values, outputs: 2 }
+    };
+    SequenceDataset::from_sequences(sequences, 1, targets).unwrap()
+}
+
+/// Issue 15: `Fitted` predicted classes of a whole dataset but no values. `predict_values`
+/// over padded batches (300 sequences of different lengths: two batches of 256) gives, for each
+/// sequence, what `predict_one` gives for it alone: two values per sequence, or two per valid
+/// step for a per-step model.
+#[test]
+fn predicted_values_of_padded_batches_match_single_predictions() {
+    let device: Device = common::default_cpu();
+    for per_step in [false, true] {
+        let data = unequal_regression(300, per_step, 3);
+        assert!(!data.is_equal_length());
+        let readout = if per_step {
+            Readout::All
+        } else {
+            Readout::Last
+        };
+        let model = SequenceModelConfig::new(CellType::Lstm, 1, 8, 2)
+            .with_readout(readout)
+            .with_seed(Some(2))
+            .init(&device);
+        let fitted = Fitted::from_model(model, Objective::Regression);
+        let values = fitted.predict_values(&data).unwrap();
+        assert_eq!(values.len(), 300, "per_step {per_step}");
+        for (i, predicted) in values.iter().enumerate() {
+            let sequence: Vec<Vec<f32>> = data.sequence(i).iter().map(|&v| vec![v]).collect();
+            let (alone, shape) = fitted.predict_one(&sequence).unwrap();
+            let length = data.lengths()[i];
+            let expected_shape = if per_step {
+                vec![1, length, 2]
+            } else {
+                vec![1, 2]
+            };
+            assert_eq!(shape, expected_shape, "per_step {per_step}, sequence {i}");
+            assert_eq!(
+                predicted.len(),
+                alone.len(),
+                "per_step {per_step}, sequence {i}"
+            );
+            for (a, b) in predicted.iter().zip(&alone) {
+                assert!(
+                    (a - b).abs() < 1e-5,
+                    "per_step {per_step}, sequence {i}: {a} vs {b}"
+                );
+            }
+        }
+    }
+}
+
+/// `predict_values` refuses a classification model (as `predict_classes` refuses a regression
+/// one), and data that does not fit the model.
+#[test]
+fn predicted_values_need_a_regression_model_and_fitting_data() {
+    let device: Device = common::default_cpu();
+    let data = unequal_regression(5, false, 4);
+    let model = SequenceModelConfig::new(CellType::Gru, 1, 4, 2)
+        .with_seed(Some(1))
+        .init(&device);
+    let classifier = Fitted::from_model(model, Objective::MultiClass);
+    let err = classifier.predict_values(&data).unwrap_err();
+    assert_eq!(
+        err,
+        TrainError::ObjectiveMismatch {
+            which: "prediction",
+            objective: "multi-class classification",
+            expected: "a regression model for values".into(),
+            found: "a classification model (use predict_classes)".into()
+        }
+    );
+    let regression = Fitted {
+        objective: Objective::Regression,
+        ..classifier
+    };
+    assert_eq!(regression.predict_values(&data).unwrap().len(), 5);
+    // Per-step targets for a per-sequence model, and another feature count.
+    let per_step = unequal_regression(5, true, 4);
+    assert!(matches!(
+        regression.predict_values(&per_step).unwrap_err(),
+        TrainError::ObjectiveMismatch {
+            which: "prediction",
+            ..
+        }
+    ));
+    let two_features = SequenceDataset::new(
+        vec![0.0; 8],
+        [2, 2, 2],
+        Targets::Real {
+            values: vec![0.0; 4],
+            outputs: 2,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        regression.predict_values(&two_features).unwrap_err(),
+        TrainError::FeatureMismatch {
+            which: "prediction",
+            expected: 1,
+            found: 2
+        }
+    );
 }
 
 #[test]

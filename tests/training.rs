@@ -2,7 +2,7 @@
 
 mod common;
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 use common::{cpu_devices, other_devices};
 use recurrent::data::{
     AddingProblemConfig, DelayedRecallConfig, SequenceDataset, SineForecastConfig, SumSignConfig,
@@ -335,9 +335,73 @@ fn predict_one_names_an_empty_sequence_and_a_wrong_feature_count() {
     );
     assert_eq!(
         err.to_string(),
-        "prediction data feature mismatch: expected 1 features (the model's input_size), found 3"
+        "prediction data feature mismatch: expected 1 feature (the model's input_size), found 3"
     );
     assert_eq!(fitted.predict_proba_one(&sequence).unwrap_err(), err);
+}
+
+/// Issue 15: every prediction entry point taking raw numbers accepted NaN and infinity and
+/// returned NaN; they now refuse them before running the model, naming where and what.
+#[test]
+fn predictions_refuse_non_finite_inputs_naming_where() {
+    let device = common::default_cpu();
+    let model = SequenceModelConfig::new(CellType::Gru, 2, 4, 3)
+        .with_seed(Some(1))
+        .init(&device);
+    let fitted = recurrent::train::Fitted::from_model(model, Objective::MultiClass);
+    // Two sequences of three steps, two features: sequence 1, step 2, feature 0 is NaN.
+    let mut values = vec![0.5f32; 2 * 3 * 2];
+    values[6 + 2 * 2] = f32::NAN; // index 10
+    let inputs = || Tensor::<3>::from_data(TensorData::new(values.clone(), [2, 3, 2]), &device);
+    let err = fitted.predict(inputs()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TrainError::NonFiniteInput {
+                which: "prediction",
+                sequence: 1,
+                step: 2,
+                feature: 0,
+                value
+            } if value.is_nan()
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "non-finite prediction input at sequence 1, step 2, feature 0: expected a finite number, found NaN"
+    );
+    assert!(
+        matches!(
+            fitted.predict_proba(inputs()).unwrap_err(),
+            TrainError::NonFiniteInput {
+                sequence: 1,
+                step: 2,
+                feature: 0,
+                ..
+            }
+        ),
+        "predict_proba"
+    );
+    // One sequence: step 1, feature 1 is infinite.
+    let sequence = vec![vec![0.1, 0.2], vec![0.3, f32::NEG_INFINITY], vec![0.0, 0.0]];
+    let expected = TrainError::NonFiniteInput {
+        which: "prediction",
+        sequence: 0,
+        step: 1,
+        feature: 1,
+        value: f32::NEG_INFINITY,
+    };
+    assert_eq!(fitted.predict_one(&sequence).unwrap_err(), expected);
+    assert_eq!(fitted.predict_proba_one(&sequence).unwrap_err(), expected);
+    assert_eq!(
+        expected.to_string(),
+        "non-finite prediction input at sequence 0, step 1, feature 1: expected a finite number, found -inf"
+    );
+    // Finite inputs still predict.
+    let finite = Tensor::<3>::from_data(TensorData::new(vec![0.5f32; 12], [2, 3, 2]), &device);
+    assert_eq!(fitted.predict(finite).unwrap().1, vec![2]);
+    assert_eq!(fitted.predict_proba_one(&sequence[..1]).unwrap().len(), 3);
 }
 
 // ---- bad input: a clear error before training, one per mistake ----
@@ -424,7 +488,7 @@ fn data_that_does_not_fit_the_model_or_objective_is_rejected() {
     );
     assert_eq!(
         err.to_string(),
-        "training data feature mismatch: expected 1 features (the model's input_size), found 2"
+        "training data feature mismatch: expected 1 feature (the model's input_size), found 2"
     );
     // Targets of another kind than the objective's.
     let err = fit_err(quiet(Objective::Regression), &sum_sign);
@@ -504,7 +568,8 @@ fn nan_inputs_and_empty_data_never_reach_the_trainer() {
         matches!(err, DataError::NonFiniteValue { what: "input", sequence: 0, value } if value.is_nan()),
         "{err}"
     );
-    let empty = SequenceDataset::new(vec![], [0, 10, 1], Targets::Binary(vec![])).unwrap();
+    // No constructor makes an empty dataset; selecting no sequence does.
+    let empty = SumSignConfig::new().generate(3, 1).unwrap().select(&[]);
     let err = fit_err(quiet(Objective::BinaryClassification), &empty);
     assert_eq!(err, TrainError::EmptyData { which: "training" });
     assert_eq!(

@@ -461,6 +461,10 @@ fn dimension_count_is_checked_against_univariate() {
             found: 2
         }
     );
+    assert_eq!(
+        problem.to_string(),
+        "expected 1 dimension (from @univariate true), found 2"
+    );
 }
 
 #[test]
@@ -611,6 +615,11 @@ fn equal_length_true_rejects_series_of_other_lengths() {
             found: 2
         }
     );
+    let (_, problem) = format_error(&format!("@equalLength true\n{CLASSES}1:a\n1,2:b\n"));
+    assert_eq!(
+        problem.to_string(),
+        "@equalLength true: expected 1 value per dimension like the first series, found 2"
+    );
 }
 
 #[test]
@@ -630,6 +639,13 @@ fn series_length_is_checked_under_equal_length() {
         problem
             .to_string()
             .contains("expected 3 values per dimension (from @seriesLength), found 4")
+    );
+    let (_, problem) = format_error(&format!(
+        "@equalLength true\n@seriesLength 1\n{CLASSES}1,2:a\n"
+    ));
+    assert_eq!(
+        problem.to_string(),
+        "expected 1 value per dimension (from @seriesLength), found 2"
     );
     // Without @equalLength true, @seriesLength is informative only.
     let data = parse(&format!(
@@ -652,6 +668,11 @@ fn dimensions_of_different_lengths_are_unsupported() {
         }
     );
     assert!(problem.to_string().contains("not supported"));
+    let (_, problem) = format_error(&format!("{CLASSES}1,2:3:a\n"));
+    assert_eq!(
+        problem.to_string(),
+        "dimension 2 has 1 value, expected 2 like dimension 1 (dimensions of different lengths within a series are not supported)"
+    );
 }
 
 #[test]

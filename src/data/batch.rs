@@ -7,6 +7,7 @@ use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::dataset::{SequenceDataset, SequenceItem, Target};
+use super::error::DataError;
 
 /// A batch's targets as tensors.
 #[derive(Debug, Clone)]
@@ -138,17 +139,36 @@ impl Batcher<SequenceItem, SequenceBatch> for SequenceBatcher {
 
 /// Burn `DataLoader` over `dataset` in batches of `batch_size` on `device`, reshuffled every
 /// pass (one draw per `iter()`) from `shuffle_seed` when given.
+///
+/// ```
+/// use burn::tensor::Device;
+/// use recurrent::data::{DataError, SumSignConfig, data_loader};
+///
+/// let data = SumSignConfig::new().generate(10, 1)?;
+/// let loader = data_loader(&data, 4, Some(7), &Device::flex())?;
+/// let sizes: Vec<usize> = loader.iter().map(|batch| batch.unwrap().inputs.dims()[0]).collect();
+/// assert_eq!(sizes, [4, 4, 2]);
+/// assert_eq!(data_loader(&data, 0, None, &Device::flex()).err(), Some(DataError::ZeroBatchSize));
+/// # Ok::<(), DataError>(())
+/// ```
+///
+/// # Errors
+/// [`ZeroBatchSize`](DataError::ZeroBatchSize) for `batch_size = 0` (Burn's loader would
+/// never finish a batch of none).
 pub fn data_loader(
     dataset: &SequenceDataset,
     batch_size: usize,
     shuffle_seed: Option<u64>,
     device: &Device,
-) -> Arc<dyn DataLoader<SequenceBatch>> {
+) -> Result<Arc<dyn DataLoader<SequenceBatch>>, DataError> {
+    if batch_size == 0 {
+        return Err(DataError::ZeroBatchSize);
+    }
     let mut builder = DataLoaderBuilder::new(SequenceBatcher::new(dataset))
         .batch_size(batch_size)
         .set_device(device.clone());
     if let Some(seed) = shuffle_seed {
         builder = builder.shuffle(seed);
     }
-    builder.build(dataset.clone())
+    Ok(builder.build(dataset.clone()))
 }

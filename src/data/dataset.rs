@@ -6,6 +6,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use super::error::DataError;
+use crate::plural::count;
 
 /// The targets of a [`SequenceDataset`], one kind per dataset.
 #[derive(Debug, Clone, PartialEq)]
@@ -187,8 +188,9 @@ impl SequenceDataset {
     /// equal length) and their targets.
     ///
     /// # Errors
-    /// [`ShapeMismatch`](DataError::ShapeMismatch) when `inputs` does not hold
-    /// `n * seq_len * num_features` values or a size is 0,
+    /// [`ShapeMismatch`](DataError::ShapeMismatch) when `seq_len` or `num_features` is 0 or
+    /// `inputs` does not hold `n * seq_len * num_features` values,
+    /// [`EmptyDataset`](DataError::EmptyDataset) for `n = 0`,
     /// [`TargetCountMismatch`](DataError::TargetCountMismatch),
     /// [`InvalidBinaryLabel`](DataError::InvalidBinaryLabel),
     /// [`ClassOutOfRange`](DataError::ClassOutOfRange) or
@@ -202,14 +204,17 @@ impl SequenceDataset {
                 found: format!("[n, seq_len, num_features] = {shape:?}"),
             });
         }
+        if n == 0 {
+            return Err(DataError::EmptyDataset);
+        }
         if inputs.len() != n * seq_len * num_features {
             return Err(DataError::ShapeMismatch {
                 what: "inputs",
                 expected: format!(
-                    "n * seq_len * num_features = {} values for {shape:?}",
-                    n * seq_len * num_features
+                    "n * seq_len * num_features = {} for {shape:?}",
+                    count(n * seq_len * num_features, "value")
                 ),
-                found: format!("{} values", inputs.len()),
+                found: count(inputs.len(), "value"),
             });
         }
         Self::checked(inputs, vec![seq_len; n], num_features, targets)
@@ -220,9 +225,10 @@ impl SequenceDataset {
     ///
     /// # Errors
     /// [`EmptyDataset`](DataError::EmptyDataset) for no sequences,
-    /// [`ShapeMismatch`](DataError::ShapeMismatch) when `num_features` is 0, a
-    /// sequence is empty or its length is not a multiple of `num_features`, and the target and
-    /// value errors of [`new`](Self::new).
+    /// [`ShapeMismatch`](DataError::ShapeMismatch) when `num_features` is 0 or a sequence's
+    /// length is not a multiple of `num_features`,
+    /// [`EmptySequence`](DataError::EmptySequence) naming a sequence without values, and the
+    /// target and value errors of [`new`](Self::new).
     pub fn from_sequences(
         sequences: Vec<Vec<f32>>,
         num_features: usize,
@@ -240,13 +246,16 @@ impl SequenceDataset {
         }
         let mut lengths = Vec::with_capacity(sequences.len());
         for (i, sequence) in sequences.iter().enumerate() {
-            if sequence.is_empty() || sequence.len() % num_features != 0 {
+            if sequence.is_empty() {
+                return Err(DataError::EmptySequence { sequence: i });
+            }
+            if !sequence.len().is_multiple_of(num_features) {
                 return Err(DataError::ShapeMismatch {
                     what: "a sequence's values",
                     expected: format!(
-                        "a positive multiple of num_features = {num_features} (steps * features)"
+                        "a multiple of num_features = {num_features} (steps * features)"
                     ),
-                    found: format!("{} values in sequence {i}", sequence.len()),
+                    found: format!("{} in sequence {i}", count(sequence.len(), "value")),
                 });
             }
             lengths.push(sequence.len() / num_features);
@@ -259,19 +268,23 @@ impl SequenceDataset {
     ///
     /// # Errors
     /// [`RaggedSequences`](DataError::RaggedSequences) when steps differ in features,
-    /// [`EmptyDataset`](DataError::EmptyDataset) for no sequences, and the errors of
-    /// [`from_sequences`](Self::from_sequences).
+    /// [`EmptyDataset`](DataError::EmptyDataset) for no sequences,
+    /// [`EmptySequence`](DataError::EmptySequence) naming a sequence without steps, and the
+    /// errors of [`from_sequences`](Self::from_sequences).
     pub fn from_vecs(sequences: Vec<Vec<Vec<f32>>>, targets: Targets) -> Result<Self, DataError> {
         let first = sequences.first().ok_or(DataError::EmptyDataset)?;
         let num_features = first.first().map_or(0, Vec::len);
         let mut flat = Vec::with_capacity(sequences.len());
         for (i, sequence) in sequences.iter().enumerate() {
+            if sequence.is_empty() {
+                return Err(DataError::EmptySequence { sequence: i });
+            }
             let mut values = Vec::with_capacity(sequence.len() * num_features);
             for step in sequence {
                 if step.len() != num_features {
                     return Err(DataError::RaggedSequences {
                         sequence: i,
-                        what: "features in a step",
+                        what: "feature",
                         expected: num_features,
                         found: step.len(),
                     });
@@ -446,19 +459,24 @@ fn check_targets(targets: &Targets, lengths: &[usize]) -> Result<(), DataError> 
         });
     }
     let (expected, per) = match targets {
-        Targets::Binary(_) | Targets::Class { .. } => (n, format!("{n} sequences x 1")),
-        Targets::Real { outputs, .. } => (n * outputs, format!("{n} sequences x {outputs}")),
+        Targets::Binary(_) | Targets::Class { .. } => (n, format!("{} x 1", count(n, "sequence"))),
+        Targets::Real { outputs, .. } => {
+            (n * outputs, format!("{} x {outputs}", count(n, "sequence")))
+        }
         Targets::PerStep { outputs, .. } => {
             let steps: usize = lengths.iter().sum();
-            (steps * outputs, format!("{steps} steps x {outputs}"))
+            (
+                steps * outputs,
+                format!("{} x {outputs}", count(steps, "step")),
+            )
         }
     };
     let values = targets.value_count();
     if values != expected {
         return Err(DataError::TargetCountMismatch {
             kind: targets.kind(),
-            expected: format!("{expected} values ({per})"),
-            found: format!("{values} values"),
+            expected: format!("{} ({per})", count(expected, "value")),
+            found: count(values, "value"),
         });
     }
     match targets {

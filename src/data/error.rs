@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::plural::count;
+
 /// A mistake in sequence data, a data file or a data option, one variant per mistake.
 #[derive(Debug, Error, Clone, PartialEq)]
 #[non_exhaustive]
@@ -21,18 +23,26 @@ pub enum DataError {
     /// A dataset with no sequences where at least one is needed.
     #[error("empty dataset: expected at least one sequence, found none")]
     EmptyDataset,
-    /// Sequences (or steps) of different lengths where all must be equal.
+    /// A sequence without any step.
+    #[error("empty sequence {sequence}: expected at least one step, found none")]
+    EmptySequence {
+        /// The sequence (0-based).
+        sequence: usize,
+    },
+    /// Steps of different widths where all must be equal.
     #[error(
-        "ragged sequences: sequence {sequence} has {found} {what}, expected {expected} like the first"
+        "ragged sequences: a step of sequence {sequence} has {}, expected {} like the first step of sequence 0",
+        count(*.found, .what),
+        count(*.expected, .what)
     )]
     RaggedSequences {
-        /// The first sequence that differs.
+        /// The first sequence with a step that differs.
         sequence: usize,
-        /// `"steps"` or `"features in a step"`.
+        /// What is counted per step, in the singular: `"feature"`.
         what: &'static str,
-        /// The first sequence's count.
+        /// The count of the first sequence's first step.
         expected: usize,
-        /// This sequence's count.
+        /// The count of this sequence's step.
         found: usize,
     },
     /// Targets whose count does not match the sequences.
@@ -65,6 +75,25 @@ pub enum DataError {
         /// The number of classes.
         num_classes: usize,
     },
+    /// NaN or infinity among the values given to
+    /// [`Normalizer::transform_values`](crate::data::Normalizer::transform_values) (steps of
+    /// the normaliser's features, one after another); nothing is changed.
+    #[error(
+        "non-finite value to normalise at index {index} (step {step}, feature {feature}): expected a finite number, found {value}"
+    )]
+    NonFiniteToNormalize {
+        /// The value's index in the slice.
+        index: usize,
+        /// Its step (`index / num_features`).
+        step: usize,
+        /// Its feature (`index % num_features`).
+        feature: usize,
+        /// The value.
+        value: f32,
+    },
+    /// A data loader asked for batches of zero sequences.
+    #[error("invalid batch size: expected at least 1 sequence per batch, found 0")]
+    ZeroBatchSize,
     /// NaN or infinity in the inputs or targets.
     #[error(
         "non-finite {what} value in sequence {sequence}: expected a finite number, found {value}"
@@ -79,7 +108,8 @@ pub enum DataError {
     },
     /// A split fraction that leaves one side empty.
     #[error(
-        "invalid split fraction: expected 0 < fraction < 1 leaving both parts of {len} sequences non-empty, found {fraction}"
+        "invalid split fraction: expected 0 < fraction < 1 leaving both parts of {} non-empty, found {fraction}",
+        count(*.len, "sequence")
     )]
     InvalidSplitFraction {
         /// The fraction given.
@@ -113,7 +143,8 @@ pub enum DataError {
     },
     /// Data whose features differ from those a normaliser was fitted on.
     #[error(
-        "feature mismatch: expected {expected} features per step (the normaliser's), found {found}"
+        "feature mismatch: expected {} per step (the normaliser's), found {found}",
+        count(*.expected, "feature")
     )]
     FeatureMismatch {
         /// The normaliser's features.
@@ -260,7 +291,10 @@ pub enum TsProblem {
     )]
     MissingLabel,
     /// A series with another number of dimensions than the header (or the first series).
-    #[error("expected {expected} dimensions (from {expected_from}), found {found}")]
+    #[error(
+        "expected {} (from {expected_from}), found {found}",
+        count(*.expected, "dimension")
+    )]
     DimensionCount {
         /// The number of dimensions required.
         expected: usize,
@@ -346,7 +380,8 @@ pub enum TsProblem {
     },
     /// Dimensions of one series with different lengths.
     #[error(
-        "dimension {dimension} has {found} values, expected {expected} like dimension 1 (dimensions of different lengths within a series are not supported)"
+        "dimension {dimension} has {}, expected {expected} like dimension 1 (dimensions of different lengths within a series are not supported)",
+        count(*.found, "value")
     )]
     RaggedDimensions {
         /// The first dimension (1-based) that differs.
@@ -358,7 +393,8 @@ pub enum TsProblem {
     },
     /// Under `@equalLength true`, a series of another length than the first.
     #[error(
-        "@equalLength true: expected {expected} values per dimension like the first series, found {found}"
+        "@equalLength true: expected {} per dimension like the first series, found {found}",
+        count(*.expected, "value")
     )]
     UnequalLength {
         /// The first series' length.
@@ -367,7 +403,10 @@ pub enum TsProblem {
         found: usize,
     },
     /// Under `@equalLength true`, a series of another length than `@seriesLength`.
-    #[error("expected {expected} values per dimension (from @seriesLength), found {found}")]
+    #[error(
+        "expected {} per dimension (from @seriesLength), found {found}",
+        count(*.expected, "value")
+    )]
     SeriesLength {
         /// The `@seriesLength` value.
         expected: usize,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::SequenceDataset;
 use super::error::DataError;
 use crate::io::write_atomically;
+use crate::plural::count;
 
 /// Per-feature standardisation, `x' = (x - mean_f) / std_f`, with the mean and the (population)
 /// standard deviation of each feature over every step of every training sequence.
@@ -92,9 +93,9 @@ impl Normalizer {
             return Err(bad(
                 "one mean and one standard deviation per feature, at least one feature",
                 format!(
-                    "{} means and {} deviations",
-                    self.mean.len(),
-                    self.std.len()
+                    "{} and {}",
+                    count(self.mean.len(), "mean"),
+                    count(self.std.len(), "deviation")
                 ),
             ));
         }
@@ -139,19 +140,42 @@ impl Normalizer {
 
     /// Standardises `values`, steps of `num_features` values one after another (one sequence
     /// for [`Fitted::predict_one`](crate::train::Fitted::predict_one), or a padded batch).
+    /// Every value is checked before any is changed: on an error `values` is left as it was.
+    ///
+    /// ```
+    /// use recurrent::data::{DataError, Normalizer};
+    ///
+    /// let normalizer = Normalizer::from_parts(vec![1.0, 10.0], vec![2.0, 5.0])?;
+    /// let mut steps = vec![3.0, 20.0, 1.0, 10.0]; // two steps of two features
+    /// normalizer.transform_values(&mut steps)?;
+    /// assert_eq!(steps, [1.0, 2.0, 0.0, 0.0]);
+    /// let mut bad = vec![3.0, 20.0, f32::NAN, 10.0];
+    /// let err = normalizer.transform_values(&mut bad).unwrap_err();
+    /// assert!(matches!(err, DataError::NonFiniteToNormalize { index: 2, step: 1, feature: 0, .. }));
+    /// assert_eq!(bad[0], 3.0); // untouched
+    /// # Ok::<(), DataError>(())
+    /// ```
     ///
     /// # Errors
     /// [`ShapeMismatch`](DataError::ShapeMismatch) when `values.len()` is not a
-    /// multiple of the number of features.
+    /// multiple of the number of features,
+    /// [`NonFiniteToNormalize`](DataError::NonFiniteToNormalize) naming the first NaN or
+    /// infinite value (its index, step and feature).
     pub fn transform_values(&self, values: &mut [f32]) -> Result<(), DataError> {
-        if !values.len().is_multiple_of(self.num_features()) {
+        let f = self.num_features();
+        if !values.len().is_multiple_of(f) {
             return Err(DataError::ShapeMismatch {
                 what: "values to normalise",
-                expected: format!(
-                    "a multiple of {} (the features per step)",
-                    self.num_features()
-                ),
-                found: format!("{} values", values.len()),
+                expected: format!("a multiple of {} (the features per step)", f),
+                found: count(values.len(), "value"),
+            });
+        }
+        if let Some(index) = values.iter().position(|v| !v.is_finite()) {
+            return Err(DataError::NonFiniteToNormalize {
+                index,
+                step: index / f,
+                feature: index % f,
+                value: values[index],
             });
         }
         self.apply(values);

@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use crate::plural::count;
+
 /// A mistake in a layer's options or in the arguments of a forward pass, one variant per
 /// mistake.
 ///
@@ -34,7 +36,8 @@ pub enum LayerError {
     },
     /// The input's feature dimension differs from the layer's `input_size`.
     #[error(
-        "input feature size mismatch: expected {expected} features (the layer's input_size), found {found}"
+        "input feature size mismatch: expected {} (the layer's input_size), found {found}",
+        count(*.expected, "feature")
     )]
     InputSizeMismatch {
         /// The layer's `input_size`.
@@ -106,7 +109,8 @@ pub enum LayerError {
     },
     /// A sequence length of 0 or longer than the padded input.
     #[error(
-        "invalid length for sequence {sequence}: expected 1 to {max} steps (the input's padded length), found {length}"
+        "invalid length for sequence {sequence}: expected 1 to {} (the input's padded length), found {length}",
+        count(*.max, "step")
     )]
     InvalidSequenceLength {
         /// The sequence (batch row).

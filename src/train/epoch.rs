@@ -71,7 +71,8 @@ impl<'a> Epochs<'a> {
         (epochs, steps): (usize, usize),
     ) -> Self {
         let shuffle = config.shuffle.then_some(config.seed);
-        let loader = data_loader(train, config.batch_size, shuffle, &device);
+        let loader = data_loader(train, config.batch_size, shuffle, &device)
+            .expect("fit and resume validate the config first, which refuses a batch size of 0");
         let batches = train.len().div_ceil(config.batch_size);
         let mut scheduler = config.build_scheduler(batches);
         for _ in 0..epochs * batches + steps {

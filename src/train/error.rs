@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::plural::count;
+
 /// A mistake in the trainer's options, in the data given to it, or a failure while training,
 /// one variant per mistake.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -93,7 +95,8 @@ pub enum TrainError {
     },
     /// Data whose features differ from the model's input size.
     #[error(
-        "{which} data feature mismatch: expected {expected} features (the model's input_size), found {found}"
+        "{which} data feature mismatch: expected {} (the model's input_size), found {found}",
+        count(*.expected, "feature")
     )]
     FeatureMismatch {
         /// `"training"`, `"validation"`, `"evaluation"` or `"prediction"`.
@@ -102,6 +105,22 @@ pub enum TrainError {
         expected: usize,
         /// The data's features.
         found: usize,
+    },
+    /// NaN or infinity in the inputs given to predict (datasets refuse them when built).
+    #[error(
+        "non-finite {which} input at sequence {sequence}, step {step}, feature {feature}: expected a finite number, found {value}"
+    )]
+    NonFiniteInput {
+        /// `"prediction"`.
+        which: &'static str,
+        /// The sequence (the batch row, 0 for a single sequence).
+        sequence: usize,
+        /// The step.
+        step: usize,
+        /// The feature.
+        feature: usize,
+        /// The value.
+        value: f32,
     },
     /// Targets (or model outputs) of a kind the objective cannot use.
     #[error(
@@ -147,7 +166,8 @@ pub enum TrainError {
     },
     /// Predictions and labels of different counts for a confusion matrix.
     #[error(
-        "prediction count mismatch: expected one prediction per label ({expected}), found {found} predictions"
+        "prediction count mismatch: expected one prediction per label ({expected}), found {}",
+        count(*.found, "prediction")
     )]
     PredictionCountMismatch {
         /// The number of labels.
@@ -169,7 +189,8 @@ pub enum TrainError {
     },
     /// Class names whose count is not the confusion matrix's number of classes.
     #[error(
-        "class name count mismatch: expected one name per class ({expected}), found {found} names"
+        "class name count mismatch: expected one name per class ({expected}), found {}",
+        count(*.found, "name")
     )]
     ClassNameCountMismatch {
         /// The number of classes.

@@ -6,10 +6,10 @@ use burn::tensor::{Tensor, TensorData};
 use super::confusion::ConfusionMatrix;
 use super::error::TrainError;
 use super::history::History;
-use super::loader::{loaded, model_device};
+use super::loader::{in_order, loaded, model_device};
 use super::objective::{Objective, batch_output, check_data, score_batch};
 use super::stop::StopReason;
-use crate::data::{SequenceDataset, Targets, data_loader};
+use crate::data::{SequenceDataset, Targets};
 use crate::model::{ModelOutput, Trainable};
 
 /// A trained model, its history and its objective.
@@ -59,7 +59,7 @@ pub(crate) fn evaluate_checked<M: Trainable>(
     batch_size: usize,
 ) -> Result<Evaluation, TrainError> {
     let device = model_device(model);
-    let loader = data_loader(data, batch_size, None, &device);
+    let loader = in_order(data, batch_size, &device)?;
     let (mut loss_sum, mut metric_sum, mut count) = (0.0f64, 0.0f64, 0usize);
     for batch in loader.iter() {
         let scored = score_batch(model, objective, loaded(batch, "an evaluation")?)?;
@@ -121,7 +121,7 @@ impl<M: Trainable> Fitted<M> {
             return Err(self.not_classification());
         }
         check_data(&self.model, self.objective, data, "prediction")?;
-        let loader = data_loader(data, 256, None, &model_device(&self.model));
+        let loader = in_order(data, 256, &model_device(&self.model))?;
         let mut classes = Vec::with_capacity(data.len());
         for batch in loader.iter() {
             let batch = loaded(batch, "a prediction")?;
@@ -143,6 +143,63 @@ impl<M: Trainable> Fitted<M> {
             classes.extend(predicted.into_iter().map(|c| c as usize));
         }
         Ok(classes)
+    }
+
+    /// The predicted values of every sequence of `data` (of equal or different lengths), in
+    /// order, for a regression model: one vector per sequence, its `outputs` values for a
+    /// per-sequence model, and for a per-step model (`Readout::All`) `outputs` values for each
+    /// of its own steps, `[len_i * outputs]` step-major, without the padding of its batch.
+    /// `data`'s targets must fit the model as for [`evaluate`] (`Targets::Real` for a
+    /// per-sequence model, `Targets::PerStep` for a per-step one); they are not read.
+    ///
+    /// ```
+    /// use burn::tensor::Device;
+    /// use recurrent::data::{SequenceDataset, Targets};
+    /// use recurrent::model::{CellType, SequenceModelConfig};
+    /// use recurrent::train::{Fitted, Objective};
+    ///
+    /// // Two sequences of 3 and 1 steps, one feature, two values to predict for each.
+    /// let data = SequenceDataset::from_vecs(
+    ///     vec![vec![vec![0.5], vec![-1.0], vec![2.0]], vec![vec![0.1]]],
+    ///     Targets::Real { values: vec![0.0; 4], outputs: 2 },
+    /// )?;
+    /// let model = SequenceModelConfig::new(CellType::Lstm, 1, 8, 2).with_seed(Some(1)).init(&Device::flex());
+    /// let fitted = Fitted::from_model(model, Objective::Regression);
+    /// let values = fitted.predict_values(&data)?;
+    /// assert_eq!(values.len(), 2);
+    /// let (one, shape) = fitted.predict_one(&[vec![0.1]])?;
+    /// assert_eq!((values[1].len(), shape), (2, vec![1, 2]));
+    /// assert!(values[1].iter().zip(&one).all(|(a, b)| (a - b).abs() < 1e-6));
+    /// # Ok::<(), recurrent::RecurrentError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`evaluate`], and [`ObjectiveMismatch`](TrainError::ObjectiveMismatch) for a
+    /// classification model (use [`predict_classes`](Self::predict_classes)).
+    pub fn predict_values(&self, data: &SequenceDataset) -> Result<Vec<Vec<f32>>, TrainError> {
+        if self.objective != Objective::Regression {
+            return Err(self.not_regression());
+        }
+        check_data(&self.model, self.objective, data, "prediction")?;
+        let loader = in_order(data, 256, &model_device(&self.model))?;
+        let mut values = Vec::with_capacity(data.len());
+        for batch in loader.iter() {
+            let batch = loaded(batch, "a prediction")?;
+            match batch_output(&self.model, &batch) {
+                ModelOutput::PerSequence(output) => {
+                    let [_, outputs] = output.dims();
+                    let flat = host_values(output.into_data());
+                    values.extend(flat.chunks(outputs.max(1)).map(<[f32]>::to_vec));
+                }
+                ModelOutput::PerStep(output) => {
+                    let [_, seq, outputs] = output.dims();
+                    let flat = host_values(output.into_data());
+                    let rows = flat.chunks((seq * outputs).max(1)).zip(&batch.lengths);
+                    values.extend(rows.map(|(row, &length)| row[..length * outputs].to_vec()));
+                }
+            }
+        }
+        Ok(values)
     }
 
     /// The confusion matrix of the model's predictions on `data` against its labels.
@@ -180,13 +237,20 @@ impl<M: Trainable> Fitted<M> {
 
     /// Class probabilities for `inputs` `[batch, seq, input_size]` on the model's device:
     /// `[batch, 1]` (the probability of label 1) for binary classification, `[batch, classes]`
-    /// (softmax) for multi-class.
+    /// (softmax) for multi-class. The inputs are read to the host once, to check that every
+    /// value is finite, before the model runs.
     ///
     /// # Errors
-    /// [`FeatureMismatch`](TrainError::FeatureMismatch), or
-    /// [`ObjectiveMismatch`](TrainError::ObjectiveMismatch) for a regression model.
+    /// [`FeatureMismatch`](TrainError::FeatureMismatch),
+    /// [`NonFiniteInput`](TrainError::NonFiniteInput) naming the first NaN or infinite input,
+    /// or [`ObjectiveMismatch`](TrainError::ObjectiveMismatch) for a regression model.
     pub fn predict_proba(&self, inputs: Tensor<3>) -> Result<Tensor<2>, TrainError> {
-        let logits = match self.outputs(inputs)? {
+        let output = self.outputs(inputs)?;
+        self.probabilities(output)
+    }
+
+    fn probabilities(&self, output: ModelOutput) -> Result<Tensor<2>, TrainError> {
+        let logits = match output {
             ModelOutput::PerSequence(logits) => logits,
             ModelOutput::PerStep(_) => return Err(self.not_classification()),
         };
@@ -199,12 +263,19 @@ impl<M: Trainable> Fitted<M> {
 
     /// Predictions for `inputs`: class indices for classification (`[batch]` values as
     /// `f32`), values for regression (`[batch, outputs]` or `[batch, seq, outputs]`),
-    /// flattened, with their shape.
+    /// flattened, with their shape. The inputs are read to the host once, to check that every
+    /// value is finite, before the model runs.
     ///
     /// # Errors
-    /// [`FeatureMismatch`](TrainError::FeatureMismatch).
+    /// [`FeatureMismatch`](TrainError::FeatureMismatch), or
+    /// [`NonFiniteInput`](TrainError::NonFiniteInput) naming the first NaN or infinite input
+    /// (its sequence, step and feature) and its value.
     pub fn predict(&self, inputs: Tensor<3>) -> Result<(Vec<f32>, Vec<usize>), TrainError> {
         let output = self.outputs(inputs)?;
+        Ok(self.predictions(output))
+    }
+
+    fn predictions(&self, output: ModelOutput) -> (Vec<f32>, Vec<usize>) {
         let (values, shape) = match (self.objective, output) {
             (Objective::BinaryClassification, ModelOutput::PerSequence(logits)) => {
                 let [batch, _] = logits.dims();
@@ -233,36 +304,34 @@ impl<M: Trainable> Fitted<M> {
                 (values.into_data(), shape)
             }
         };
-        let values = values
-            .convert::<f32>()
-            .try_to_vec::<f32>()
-            .expect("f32 data converts to a vector");
-        Ok((values, shape))
+        (host_values(values), shape)
     }
 
-    /// [`predict`](Self::predict) for one sequence, `sequence[t][f]`.
+    /// [`predict`](Self::predict) for one sequence, `sequence[t][f]`, checked on the host.
     ///
     /// # Errors
     /// [`FeatureMismatch`](TrainError::FeatureMismatch) for a step with another number of
-    /// features than the model reads, [`EmptySequence`](TrainError::EmptySequence) for no steps.
+    /// features than the model reads, [`EmptySequence`](TrainError::EmptySequence) for no steps,
+    /// [`NonFiniteInput`](TrainError::NonFiniteInput) (sequence 0) for a NaN or infinite value.
     pub fn predict_one(&self, sequence: &[Vec<f32>]) -> Result<(Vec<f32>, Vec<usize>), TrainError> {
-        self.predict(self.one_sequence(sequence)?)
+        let inputs = self.one_sequence(sequence)?;
+        Ok(self.predictions(self.model.forward_sequences(inputs)))
     }
 
     /// [`predict_proba`](Self::predict_proba) for one sequence, `sequence[t][f]`: one
     /// probability per class (one, of label 1, for binary classification).
     ///
     /// # Errors
-    /// As [`predict_one`](Self::predict_one), and for a regression model.
+    /// As [`predict_one`](Self::predict_one), and
+    /// [`ObjectiveMismatch`](TrainError::ObjectiveMismatch) for a regression model.
     pub fn predict_proba_one(&self, sequence: &[Vec<f32>]) -> Result<Vec<f32>, TrainError> {
-        let probabilities = self.predict_proba(self.one_sequence(sequence)?)?;
-        Ok(probabilities
-            .into_data()
-            .convert::<f32>()
-            .try_to_vec::<f32>()
-            .expect("f32 data converts to a vector"))
+        let inputs = self.one_sequence(sequence)?;
+        let probabilities = self.probabilities(self.model.forward_sequences(inputs))?;
+        Ok(host_values(probabilities.into_data()))
     }
 
+    /// `sequence` as a `[1, steps, features]` tensor on the model's device, after checking its
+    /// steps, their widths and their values.
     fn one_sequence(&self, sequence: &[Vec<f32>]) -> Result<Tensor<3>, TrainError> {
         let features = self.model.input_size();
         let mut values = Vec::with_capacity(sequence.len() * features);
@@ -281,6 +350,7 @@ impl<M: Trainable> Fitted<M> {
             }
             values.extend_from_slice(step);
         }
+        check_finite(&values, [1, sequence.len(), features])?;
         Ok(Tensor::from_data(
             TensorData::new(values, [1, sequence.len(), features]),
             &model_device(&self.model),
@@ -296,6 +366,7 @@ impl<M: Trainable> Fitted<M> {
                 found: features,
             });
         }
+        check_finite(&host_values(inputs.to_data()), inputs.dims())?;
         Ok(self.model.forward_sequences(inputs))
     }
 
@@ -304,7 +375,38 @@ impl<M: Trainable> Fitted<M> {
             which: "prediction",
             objective: self.objective.name(),
             expected: "a classification model for probabilities".into(),
-            found: "a regression model (use predict)".into(),
+            found: "a regression model (use predict or predict_values)".into(),
         }
+    }
+
+    fn not_regression(&self) -> TrainError {
+        TrainError::ObjectiveMismatch {
+            which: "prediction",
+            objective: self.objective.name(),
+            expected: "a regression model for values".into(),
+            found: "a classification model (use predict_classes)".into(),
+        }
+    }
+}
+
+/// A tensor's values on the host, as `f32`.
+fn host_values(data: TensorData) -> Vec<f32> {
+    data.convert::<f32>()
+        .try_to_vec::<f32>()
+        .expect("f32 data converts to a vector")
+}
+
+/// [`NonFiniteInput`](TrainError::NonFiniteInput) for the first NaN or infinite value of
+/// prediction inputs `values`, `[batch, seq, features]` row-major.
+fn check_finite(values: &[f32], [_, seq, features]: [usize; 3]) -> Result<(), TrainError> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(i) => Err(TrainError::NonFiniteInput {
+            which: "prediction",
+            sequence: i / (seq * features),
+            step: i / features % seq,
+            feature: i % features,
+            value: values[i],
+        }),
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::error::TrainError;
 use crate::data::{BatchTargets, SequenceBatch, SequenceDataset, Targets};
 use crate::model::{ModelOutput, Trainable};
+use crate::plural::count;
 
 /// What the model learns, which fixes the loss and the metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,7 +226,7 @@ fn check_targets<M: Trainable>(
         if outputs == needed {
             Ok(())
         } else {
-            Err((what, format!("{outputs} outputs")))
+            Err((what, count(outputs, "output")))
         }
     };
     match (objective, targets) {
@@ -258,7 +259,7 @@ fn check_targets<M: Trainable>(
                     format!("a model predicting {}", predicting(model.per_step())),
                 ));
             }
-            fits(*n, format!("a model with {n} outputs"))
+            fits(*n, format!("a model with {}", count(*n, "output")))
         }
         (objective, targets) => {
             let expected = match objective {
