@@ -4,6 +4,7 @@
 Usage:
     python3 scripts/pytorch_reference.py generate [OUT_DIR]   # default tests/fixtures/pytorch
     python3 scripts/pytorch_reference.py generate-packed [OUT_DIR]   # default tests/fixtures/pytorch_packed
+    python3 scripts/pytorch_reference.py generate-cells [OUT_DIR]    # default tests/fixtures/pytorch_cells
     python3 scripts/pytorch_reference.py check-export DIR     # files written by `cargo run --example 09_export_pytorch`
 
 `generate` writes one folder per case with
@@ -21,6 +22,14 @@ as packed sequences:
     packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
     out, h_n = layer(packed, h0);  out, _ = pad_packed_sequence(out, batch_first=True, total_length=seq)
 with the lengths in `cases.txt` (`lengths=6,2,5,1`); the loss and gradients are as above.
+
+`generate-cells` writes one folder per PyTorch cell (`nn.RNNCell`, `nn.LSTMCell`, `nn.GRUCell`,
+3 inputs, 4 hidden units) with
+    weights.pt            the cell's state_dict (keys weight_ih, weight_hh, bias_ih, bias_hh: no _l0)
+    weights.safetensors   the same
+    data.safetensors      input [steps, batch, 3], h0 (c0) [batch, 4], and after every step of
+                          h, c = cell(x[t], (h, c)) the states h [steps, batch, 4] (c for the LSTM)
+and, for the LSTM, `model.pt`: a module holding the cell as `cell` beside a `head` Linear.
 
 `check-export` loads each `<name>.safetensors` written by `save_pytorch` into a fresh PyTorch layer
 with `load_state_dict(strict=True)`, runs it on the input stored beside it and compares with the
@@ -190,6 +199,64 @@ def generate_packed(out_dir):
     print(f"wrote {len(lines)} packed cases to {out_dir}")
 
 
+CELL_STEPS = 4
+CELL_MODULES = {
+    "rnn_tanh": lambda bias: torch.nn.RNNCell(INPUT_SIZE, HIDDEN_SIZE, bias=bias, nonlinearity="tanh"),
+    "rnn_relu": lambda bias: torch.nn.RNNCell(INPUT_SIZE, HIDDEN_SIZE, bias=bias, nonlinearity="relu"),
+    "lstm": lambda bias: torch.nn.LSTMCell(INPUT_SIZE, HIDDEN_SIZE, bias=bias),
+    "gru": lambda bias: torch.nn.GRUCell(INPUT_SIZE, HIDDEN_SIZE, bias=bias),
+}
+
+
+def write_cell_case(out_dir, name, cell, bias, seed):
+    torch.manual_seed(seed)
+    module = CELL_MODULES[cell](bias)
+    is_lstm = cell == "lstm"
+    x = torch.randn(CELL_STEPS, BATCH, INPUT_SIZE)
+    h0 = torch.randn(BATCH, HIDDEN_SIZE)
+    c0 = torch.randn(BATCH, HIDDEN_SIZE)
+    hs, cs = [], []
+    h, c = h0, c0
+    with torch.no_grad():
+        for t in range(CELL_STEPS):
+            if is_lstm:
+                h, c = module(x[t], (h, c))
+                cs.append(c)
+            else:
+                h = module(x[t], h)
+            hs.append(h)
+    data = {"input": x, "h0": h0, "h": torch.stack(hs)}
+    if is_lstm:
+        data["c0"] = c0
+        data["c"] = torch.stack(cs)
+    case_dir = os.path.join(out_dir, name)
+    os.makedirs(case_dir, exist_ok=True)
+    state_dict = {k: v.detach().contiguous() for k, v in module.state_dict().items()}
+    torch.save(state_dict, os.path.join(case_dir, "weights.pt"))
+    save_file(state_dict, os.path.join(case_dir, "weights.safetensors"))
+    save_file({k: v.contiguous() for k, v in data.items()}, os.path.join(case_dir, "data.safetensors"))
+    if is_lstm and bias:
+        model = torch.nn.Module()
+        model.cell = module
+        model.head = torch.nn.Linear(HIDDEN_SIZE, 1)
+        torch.save(model.state_dict(), os.path.join(case_dir, "model.pt"))
+    return f"{name} cell={cell} bias={int(bias)} steps={CELL_STEPS}"
+
+
+def generate_cells(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    lines = []
+    seed = 2000
+    for cell, bias in [("rnn_tanh", True), ("rnn_relu", True), ("lstm", True), ("gru", True), ("lstm", False)]:
+        name = f"{cell}_cell_{'bias' if bias else 'nobias'}"
+        lines.append(write_cell_case(out_dir, name, cell, bias, seed))
+        seed += 1
+    with open(os.path.join(out_dir, "cases.txt"), "w") as f:
+        f.write(f"# torch {torch.__version__}; nn.RNNCell/LSTMCell/GRUCell({INPUT_SIZE}, {HIDDEN_SIZE}); batch={BATCH}\n")
+        f.write("\n".join(lines) + "\n")
+    print(f"wrote {len(lines)} cell cases to {out_dir}")
+
+
 def check_export(export_dir):
     with open(os.path.join(export_dir, "layers.json")) as f:
         layers = json.load(f)
@@ -227,6 +294,8 @@ if __name__ == "__main__":
         generate(sys.argv[2] if len(sys.argv) > 2 else os.path.join("tests", "fixtures", "pytorch"))
     elif command == "generate-packed":
         generate_packed(sys.argv[2] if len(sys.argv) > 2 else os.path.join("tests", "fixtures", "pytorch_packed"))
+    elif command == "generate-cells":
+        generate_cells(sys.argv[2] if len(sys.argv) > 2 else os.path.join("tests", "fixtures", "pytorch_cells"))
     elif command == "check-export":
         check_export(sys.argv[2])
     else:

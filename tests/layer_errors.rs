@@ -426,6 +426,166 @@ fn tensor_of_the_wrong_dtype_is_named() {
     }
 }
 
+/// A Burnpack file (what `SequenceModel::save` or burn-store's `BurnpackStore` writes) is
+/// recognised by its magic bytes, whatever its extension, and the error names the calls that
+/// read it.
+#[test]
+fn a_burnpack_file_is_named_with_the_calls_that_read_it() {
+    use burn::store::{BurnpackStore, ModuleSnapshot};
+    use recurrent::model::{CellType, SequenceModelConfig};
+
+    let dir = common::scratch("layer_errors/burnpack");
+    let device = device();
+    SequenceModelConfig::new(CellType::Lstm, 3, 4, 1)
+        .init(&device)
+        .save(dir.join("model"))
+        .unwrap();
+    let module = dir.join("lstm.bpk");
+    lstm(&device)
+        .save_into(
+            &mut BurnpackStore::from_file(&module)
+                .auto_extension(false)
+                .overwrite(true),
+        )
+        .unwrap();
+    let renamed = dir.join("lstm.pt");
+    std::fs::copy(&module, &renamed).unwrap();
+    for path in [dir.join("model/model.bpk"), module, renamed] {
+        let err = lstm(&device).load_pytorch(&path).unwrap_err();
+        assert_eq!(err, WeightFileError::BurnpackFile { path: path.clone() });
+        let message = err.to_string();
+        for needle in [
+            "expected a PyTorch (.pt/.pth) or safetensors file",
+            "found a Burnpack file",
+            "SequenceModel::load(folder)",
+            "ModelFile::open(folder)",
+            "BurnpackStore",
+        ] {
+            assert!(
+                message.contains(needle),
+                "{path:?}: {needle:?} in {message}"
+            );
+        }
+    }
+}
+
+/// A whole model's `state_dict` read without the prefix of the layer's attribute (or with
+/// another one) names the prefix it found and the call that reads it.
+#[test]
+fn weights_under_another_prefix_suggest_load_pytorch_prefixed() {
+    let two_way = || {
+        LstmConfig::new(3, 4)
+            .with_num_layers(2)
+            .with_bidirectional(true)
+            .init(&device())
+    };
+    // model.rnn = nn.LSTM(3, 4, num_layers=2, bidirectional=True), beside model.head.
+    let path = fixture_dir().join("prefixed_model/model.pt");
+    let err = two_way().load_pytorch(&path).unwrap_err();
+    assert_eq!(
+        err,
+        WeightFileError::WeightsUnderPrefix {
+            path: path.clone(),
+            expected: "weight_ih_l0".into(),
+            prefixes: vec!["rnn.".into()],
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "weights under another prefix in {path:?}: expected a tensor named \"weight_ih_l0\", found this layer's weights under the prefix \"rnn.\": load them with load_pytorch_prefixed(path, \"rnn.\")"
+        )
+    );
+    let err = two_way()
+        .load_pytorch_prefixed(&path, "encoder.")
+        .unwrap_err();
+    assert!(
+        matches!(&err, WeightFileError::WeightsUnderPrefix { expected, prefixes, .. }
+            if expected == "encoder.weight_ih_l0" && prefixes == &["rnn."]),
+        "{err}"
+    );
+
+    // A layer's own file read with a prefix: the weights are under none.
+    let path = fixture_dir().join("lstm_l2_uni_bias_zero/weights.pt");
+    let err = lstm(&device())
+        .load_pytorch_prefixed(&path, "rnn.")
+        .unwrap_err();
+    assert!(
+        matches!(&err, WeightFileError::WeightsUnderPrefix { prefixes, .. } if prefixes == &[""]),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .ends_with("load them with load_pytorch(path)"),
+        "{err}"
+    );
+
+    // A cell inside a model: model.cell = nn.LSTMCell(3, 4), beside model.head.
+    let path = fixture_dir()
+        .with_file_name("pytorch_cells")
+        .join("lstm_cell_bias/model.pt");
+    let err = LstmConfig::new(3, 4)
+        .init(&device())
+        .load_pytorch(&path)
+        .unwrap_err();
+    assert!(
+        matches!(&err, WeightFileError::WeightsUnderPrefix { prefixes, .. } if prefixes == &["cell."]),
+        "{err}"
+    );
+    LstmConfig::new(3, 4)
+        .init(&device())
+        .load_pytorch_prefixed(&path, "cell.")
+        .unwrap();
+}
+
+/// A one-layer unidirectional layer takes nn.LSTM's keys or nn.LSTMCell's: a file with
+/// neither names both. Deeper layers take the layer's keys only.
+#[test]
+fn a_file_with_neither_the_layers_nor_the_cells_keys_names_both() {
+    // A safetensors file with one unrelated tensor, written by hand.
+    let header = r#"{"linear.weight":{"dtype":"F32","shape":[1,1],"data_offsets":[0,4]}}"#;
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(&0.5f32.to_le_bytes());
+    let path = common::scratch("layer_errors/neither").join("linear.safetensors");
+    std::fs::write(&path, bytes).expect("write");
+    let err = GruConfig::new(3, 4)
+        .init(&device())
+        .load_pytorch(&path)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        WeightFileError::MissingLayerOrCellWeight {
+            path: path.clone(),
+            key: "weight_ih_l0".into(),
+            cell_key: "weight_ih".into(),
+            found: "linear.weight".into(),
+        }
+    );
+    let message = err.to_string();
+    for needle in [
+        "\"weight_ih_l0\" (as nn.RNN, nn.LSTM",
+        "\"weight_ih\" (as nn.RNNCell",
+        "found neither",
+        "linear.weight",
+    ] {
+        assert!(message.contains(needle), "{needle:?} in {message}");
+    }
+    // A two-layer LSTM given a cell's state dict misses its layer names.
+    let cell = fixture_dir()
+        .with_file_name("pytorch_cells")
+        .join("lstm_cell_bias/weights.pt");
+    let err = lstm(&device()).load_pytorch(&cell).unwrap_err();
+    assert_eq!(
+        err,
+        WeightFileError::MissingWeight {
+            path: cell,
+            key: "weight_ih_l0".into(),
+            found: "bias_hh, bias_ih, weight_hh, weight_ih".into(),
+        }
+    );
+}
+
 #[test]
 fn saving_to_an_unsupported_format_is_refused() {
     let dir = common::scratch("layer_errors/unsupported");

@@ -1,20 +1,27 @@
 //! `SequenceModel::save` and `SequenceModel::load`: a model folder (`model.bpk`, the weights
 //! with the config in its metadata, and `model.json`, a copy of the config to read) that loads
-//! for inference alone, on any backend, and every way loading it can fail.
+//! for inference alone, on any backend, and every way loading it can fail; and the same folder
+//! for a model of your own (`recurrent::model::save`, `save_with_config`, `ModelFile`).
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
+use burn::config::Config;
 use burn::module::Module;
+use burn::nn::conv::{Conv1d, Conv1dConfig};
+use burn::nn::{Linear, LinearConfig};
 use burn::store::burn_pack::Reader;
 use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::{Device, Tensor, TensorData};
 use common::{cpu_devices, scratch};
 use recurrent::data::SumSignConfig;
-use recurrent::model::{CellType, ModelOutput, Readout, SequenceModel, SequenceModelConfig};
+use recurrent::model::Trainable;
+use recurrent::model::{
+    self, CellType, ModelFile, ModelOutput, Readout, SequenceModel, SequenceModelConfig,
+};
 use recurrent::train::{Fitted, Objective, ProgressMode, Trainer, TrainerConfig};
-use recurrent::{ModelError, Nonlinearity};
+use recurrent::{GruConfig, Lstm, LstmConfig, ModelError, Nonlinearity, Recurrent};
 
 const INPUT: usize = 3;
 
@@ -379,6 +386,45 @@ fn a_missing_folder_or_weight_file_names_its_path() {
     assert!(err.to_string().contains("model.bpk"), "{err}");
 }
 
+/// `SequenceModel::load` (or `ModelFile::open`) given the `model.bpk` instead of its folder,
+/// or another file, says what it expected and which folder to give.
+#[test]
+fn a_file_given_instead_of_the_folder_names_the_folder() {
+    let (dir, _) = saved("file_for_folder");
+    let bpk = dir.join("model.bpk");
+    let err = load_err(&bpk);
+    assert_eq!(
+        err,
+        ModelError::NotAFolder {
+            path: bpk.clone(),
+            folder: Some(dir.clone()),
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "not a model folder: expected the folder that SequenceModel::save or recurrent::model::save wrote (holding model.bpk), found a file at {bpk:?} (give its folder {dir:?})"
+        )
+    );
+    assert_eq!(ModelFile::open(&bpk).unwrap_err(), err);
+
+    // Another file: no folder to suggest.
+    let json = dir.join("model.json");
+    let err = load_err(&json);
+    assert_eq!(
+        err,
+        ModelError::NotAFolder {
+            path: json,
+            folder: None
+        }
+    );
+    assert!(
+        err.to_string()
+            .ends_with(&format!("found a file at {:?}", dir.join("model.json"))),
+        "{err}"
+    );
+}
+
 /// `model.json` is for reading: the model loads from `model.bpk` alone, whatever happened to
 /// the copy.
 #[test]
@@ -458,6 +504,22 @@ fn mismatch(err: ModelError, file: &Path) -> (String, String, String) {
     }
 }
 
+/// The reason of a `ConfigMismatch` for `file`, which must expect a `SequenceModelConfig`.
+fn config_mismatch(err: ModelError, file: &Path) -> String {
+    match err {
+        ModelError::ConfigMismatch {
+            path,
+            expected,
+            reason,
+        } => {
+            assert_eq!(path, file);
+            assert_eq!(expected, "SequenceModelConfig");
+            reason
+        }
+        other => panic!("expected ConfigMismatch for {file:?}, found {other:?}"),
+    }
+}
+
 #[test]
 fn weights_without_a_config_name_the_metadata_key() {
     let (dir, model) = saved("no_config");
@@ -494,35 +556,34 @@ fn a_config_that_is_no_model_config_names_what_is_missing() {
     };
 
     // The marker and version, but a config without its cell.
-    let reason = unreadable_reason(
+    let reason = config_mismatch(
         with_config(
             r#"{"format": "recurrent-sequence-model", "version": 1,
                 "config": {"input_size": 3, "hidden_size": 5, "output_size": 2}}"#,
         ),
         &bpk,
     );
-    assert!(reason.contains("SequenceModelConfig"), "{reason}");
     assert!(reason.contains("missing field `cell`"), "{reason}");
 
     // A cell of the wrong type.
-    let reason = unreadable_reason(
-        with_config(
-            r#"{"format": "recurrent-sequence-model", "version": 1,
-                "config": {"cell": "Transformer", "input_size": 3, "hidden_size": 5,
-                           "output_size": 2, "num_layers": 1, "bidirectional": false,
-                           "dropout": 0.0, "nonlinearity": "Tanh", "readout": "Last"}}"#,
-        ),
-        &bpk,
+    let err = with_config(
+        r#"{"format": "recurrent-sequence-model", "version": 1,
+            "config": {"cell": "Transformer", "input_size": 3, "hidden_size": 5,
+                       "output_size": 2, "num_layers": 1, "bidirectional": false,
+                       "dropout": 0.0, "nonlinearity": "Tanh", "readout": "Last"}}"#,
     );
-    assert!(reason.contains("Transformer"), "{reason}");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "config mismatch in model file {bpk:?}: expected a SequenceModelConfig, found: "
+        )),
+        "{err}"
+    );
+    assert!(config_mismatch(err, &bpk).contains("Transformer"));
 
     // No config at all.
-    let reason = unreadable_reason(
-        with_config(r#"{"format": "recurrent-sequence-model", "version": 1}"#),
-        &bpk,
-    );
-    assert!(reason.contains("\"config\""), "{reason}");
-    assert!(reason.contains("found none"), "{reason}");
+    let err = with_config(r#"{"format": "recurrent-sequence-model", "version": 1}"#);
+    assert_eq!(err, ModelError::NoConfig { path: bpk.clone() });
+    assert!(err.to_string().contains("found none"), "{err}");
 
     // A config the model cannot be built from: try_init's own error.
     let mut value: serde_json::Value = serde_json::from_str(&good).unwrap();
@@ -684,6 +745,289 @@ fn weights_of_another_cell_or_depth_name_the_tensors() {
         );
         assert_ne!(expected, found, "{name}: {message}");
     }
+}
+
+// ---- a model of your own ----
+
+/// A user's model: a convolution over time, an LSTM and a linear head.
+#[derive(Module, Debug)]
+struct ConvLstm {
+    conv: Conv1d,
+    lstm: Lstm,
+    head: Linear,
+}
+
+#[derive(Config, Debug, PartialEq)]
+struct ConvLstmConfig {
+    channels: usize,
+    hidden: usize,
+}
+
+impl ConvLstmConfig {
+    fn init(&self, device: &Device) -> ConvLstm {
+        ConvLstm {
+            conv: Conv1dConfig::new(INPUT, self.channels, 2).init(device),
+            lstm: LstmConfig::new(self.channels, self.hidden).init(device),
+            head: LinearConfig::new(self.hidden, 2).init(device),
+        }
+    }
+}
+
+impl Trainable for ConvLstm {
+    fn forward_sequences(&self, inputs: Tensor<3>) -> ModelOutput {
+        let x = self.conv.forward(inputs.swap_dims(1, 2)).swap_dims(1, 2);
+        let (_, state) = self.lstm.forward(x, None);
+        let [_, batch, hidden] = state.hidden.dims();
+        ModelOutput::PerSequence(self.head.forward(state.hidden.reshape([batch, hidden])))
+    }
+    fn input_size(&self) -> usize {
+        INPUT
+    }
+    fn output_size(&self) -> usize {
+        2
+    }
+}
+
+/// Another config type, for a config that is not the one saved.
+#[derive(Config, Debug)]
+struct OtherConfig {
+    layers: Vec<usize>,
+}
+
+fn own_predictions(model: &ConvLstm, device: &Device) -> Vec<f32> {
+    let ModelOutput::PerSequence(out) = model.forward_sequences(inputs(device)) else {
+        unreachable!()
+    };
+    assert_eq!(out.dims(), [4, 2]);
+    out.into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .unwrap()
+}
+
+/// Saved with its config on each CPU backend: the config comes back first, the model built
+/// from it takes the weights, on every CPU and autodiff device, with the same numbers.
+#[test]
+fn a_model_of_your_own_round_trips_with_its_config() {
+    let config = ConvLstmConfig::new(4, 6);
+    for (saver, device) in cpu_devices() {
+        let dir = scratch(&format!("model_files/own/{saver}"));
+        let trained = config.init(&device);
+        model::save_with_config(&trained, &dir, &config).unwrap();
+        assert_eq!(listing(&dir), ["model.bpk", "model.json"]);
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap())
+                .unwrap();
+        assert_eq!(json["format"], "recurrent-model");
+        assert_eq!(json["version"], 1);
+        assert_eq!(json["config"]["hidden"], 6);
+        assert_eq!(
+            saved_config_text(&dir),
+            std::fs::read_to_string(dir.join("model.json")).unwrap()
+        );
+
+        let file = ModelFile::open(&dir).unwrap();
+        assert_eq!(file.path(), dir.join("model.bpk"));
+        assert!(file.has_config());
+        let read: ConvLstmConfig = file.config().unwrap();
+        assert_eq!(read, config);
+        let expected = own_predictions(&trained, &device);
+        assert_ne!(own_predictions(&read.init(&device), &device), expected);
+        for (name, other) in cpu_devices() {
+            for other in [other.clone(), other.autodiff()] {
+                let loaded = file.load(read.init(&other)).unwrap();
+                assert_eq!(
+                    own_predictions(&loaded, &other),
+                    expected,
+                    "{saver} -> {name}"
+                );
+            }
+        }
+        // Saved again over it: replaced whole, no temporary file left.
+        let wider = ConvLstmConfig::new(4, 9);
+        model::save_with_config(&wider.init(&device), &dir, &wider).unwrap();
+        assert_eq!(listing(&dir), ["model.bpk", "model.json"]);
+        assert_eq!(
+            ModelFile::open(&dir)
+                .unwrap()
+                .config::<ConvLstmConfig>()
+                .unwrap(),
+            wider
+        );
+    }
+}
+
+/// Saved without a config: the model you build loads; asking for a config says there is none.
+#[test]
+fn a_model_of_your_own_round_trips_without_a_config() {
+    let device = common::default_cpu();
+    let dir = scratch("model_files/own_no_config");
+    let trained = ConvLstmConfig::new(3, 5).init(&device);
+    model::save(&trained, &dir).unwrap();
+    assert_eq!(listing(&dir), ["model.bpk", "model.json"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"format": "recurrent-model", "version": 1})
+    );
+
+    let file = ModelFile::open(&dir).unwrap();
+    assert!(!file.has_config());
+    let err = file.config::<ConvLstmConfig>().unwrap_err();
+    assert_eq!(
+        err,
+        ModelError::NoConfig {
+            path: dir.join("model.bpk")
+        }
+    );
+    assert!(err.to_string().contains("recurrent::model::save"), "{err}");
+    let loaded = file.load(ConvLstmConfig::new(3, 5).init(&device)).unwrap();
+    assert_eq!(
+        own_predictions(&loaded, &device),
+        own_predictions(&trained, &device)
+    );
+}
+
+/// A model of another shape, or with other parts, is named by tensor and shapes (not
+/// burn-store's debug output); a config of another type by type and serde's reason.
+#[test]
+fn a_model_of_another_architecture_is_named_by_tensor_and_shapes() {
+    let device = common::default_cpu();
+    let dir = scratch("model_files/own_mismatch");
+    let config = ConvLstmConfig::new(4, 6);
+    model::save_with_config(&config.init(&device), &dir, &config).unwrap();
+    let file = ModelFile::open(&dir).unwrap();
+    let bpk = dir.join("model.bpk");
+
+    // A narrower LSTM: its input weights [4 * hidden, channels].
+    let err = file
+        .load(ConvLstmConfig::new(4, 5).init(&device))
+        .unwrap_err();
+    let message = err.to_string();
+    let (what, expected, found) = mismatch(err, &bpk);
+    assert_eq!(
+        what,
+        "shape of tensor \"lstm.stack.layers.0.forward.weight_ih\" (the model given to ModelFile::load)"
+    );
+    assert_eq!((expected.as_str(), found.as_str()), ("[20, 4]", "[24, 4]"));
+    assert_eq!(
+        message,
+        format!("model file {bpk:?} does not match: {what}: expected [20, 4], found [24, 4]")
+    );
+    assert!(
+        !message.contains("ApplyError") && !message.contains('{'),
+        "{message}"
+    );
+
+    // Another model altogether: the tensors each side lacks.
+    let gru = GruConfig::new(INPUT, 6).init(&device);
+    let (what, expected, found) = mismatch(file.load(gru).unwrap_err(), &bpk);
+    assert_eq!(what, "tensors");
+    assert!(
+        expected.contains("missing from the file: stack.layers.0.forward.bias_hh"),
+        "{expected}"
+    );
+    assert!(
+        found.contains("not in the model: conv.bias, conv.weight"),
+        "{found}"
+    );
+
+    // A config of another type.
+    let err = file.config::<OtherConfig>().unwrap_err();
+    match &err {
+        ModelError::ConfigMismatch {
+            path,
+            expected,
+            reason,
+        } => {
+            assert_eq!(path, &bpk);
+            assert_eq!(expected, "OtherConfig");
+            assert!(reason.contains("missing field `layers`"), "{reason}");
+        }
+        other => panic!("expected ConfigMismatch, found {other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .contains("expected a OtherConfig, found: missing field `layers`"),
+        "{err}"
+    );
+
+    // A SequenceModel's folder is no model of your own config, but opens as any model file.
+    let (seq_dir, seq_model) = saved("own_sequence");
+    let seq_file = ModelFile::open(&seq_dir).unwrap();
+    let seq_config: SequenceModelConfig = seq_file.config().unwrap();
+    let loaded = seq_file.load(seq_config.init(&device)).unwrap();
+    assert_eq!(
+        predictions(&loaded, &device),
+        predictions(&seq_model, &device)
+    );
+    assert!(matches!(
+        seq_file.config::<ConvLstmConfig>(),
+        Err(ModelError::ConfigMismatch { .. })
+    ));
+
+    // And your own model's folder is no SequenceModel.
+    let (what, expected, found) = mismatch(load_err(&dir), &bpk);
+    assert_eq!(
+        (what.as_str(), expected.as_str()),
+        ("format", "\"recurrent-sequence-model\"")
+    );
+    assert!(
+        found.starts_with("\"recurrent-model\" (a model saved by recurrent::model::save"),
+        "{found}"
+    );
+}
+
+/// A missing folder, a corrupt or truncated `model.bpk`, and a `model.bpk` of something else.
+#[test]
+fn a_missing_or_corrupt_folder_of_your_own_model_is_named() {
+    let device = common::default_cpu();
+    let missing = scratch("model_files/own_missing").join("nowhere");
+    let err = ModelFile::open(&missing).unwrap_err();
+    assert_eq!(
+        err,
+        ModelError::FileNotFound {
+            path: missing.clone()
+        }
+    );
+    assert!(err.to_string().contains("nowhere"), "{err}");
+    std::fs::create_dir_all(&missing).unwrap();
+    assert_eq!(
+        ModelFile::open(&missing).unwrap_err(),
+        ModelError::FileNotFound {
+            path: missing.join("model.bpk")
+        }
+    );
+
+    let dir = scratch("model_files/own_corrupt");
+    let config = ConvLstmConfig::new(4, 6);
+    model::save_with_config(&config.init(&device), &dir, &config).unwrap();
+    let bpk = dir.join("model.bpk");
+    let good = std::fs::read(&bpk).unwrap();
+
+    // Cut in the tensors, cut in the header, or not Burnpack at all.
+    let cut = &good[..good.len() - 9];
+    for bytes in [cut, &good[..3], b"PK\x03\x04 a zip archive".as_slice()] {
+        std::fs::write(&bpk, bytes).unwrap();
+        let reason = unreadable_reason(ModelFile::open(&dir).unwrap_err(), &bpk);
+        assert!(
+            reason.starts_with("expected a Burnpack file, found: "),
+            "{reason}"
+        );
+    }
+
+    // A Burnpack file without the model's entry (burn-store's own save).
+    std::fs::remove_file(&bpk).unwrap();
+    config
+        .init(&device)
+        .save_into(&mut BurnpackStore::from_file(&bpk).auto_extension(false))
+        .unwrap();
+    let reason = unreadable_reason(ModelFile::open(&dir).unwrap_err(), &bpk);
+    assert!(
+        reason.contains("\"recurrent.model\"") && reason.ends_with("found none"),
+        "{reason}"
+    );
 }
 
 // ---- wgpu ----

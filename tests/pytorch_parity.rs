@@ -5,13 +5,17 @@
 
 mod common;
 
-use burn::tensor::Tensor;
+use std::path::Path;
+
+use burn::tensor::{Device, Tensor};
 use common::parity::{
     build_loaded, check_forward, check_gradients, fixtures, named_parameters, packed_fixtures, run,
     state,
 };
 use common::{assert_close, cpu_devices, fixture_dir, read_safetensors};
-use recurrent::{LstmConfig, Recurrent, RecurrentState};
+use recurrent::{
+    GruConfig, LstmConfig, Nonlinearity, Recurrent, RecurrentLayer, RecurrentState, SimpleRnnConfig,
+};
 
 const TOLERANCE: f32 = 1e-5;
 
@@ -173,6 +177,135 @@ fn prefixed_load_takes_a_submodule_of_a_bigger_state_dict() {
                 &data["c_n"],
                 TOLERANCE,
             );
+        }
+    }
+}
+
+/// A PyTorch cell's case in `tests/fixtures/pytorch_cells/` (`scripts/pytorch_reference.py
+/// generate-cells`), written as:
+///
+/// ```python
+/// torch.manual_seed(seed)
+/// cell = nn.LSTMCell(3, 4, bias=bias)          # or nn.RNNCell(3, 4, nonlinearity=...), nn.GRUCell(3, 4)
+/// x = torch.randn(4, 2, 3); h0 = torch.randn(2, 4); c0 = torch.randn(2, 4)
+/// h, c = h0, c0
+/// for t in range(4):
+///     h, c = cell(x[t], (h, c))                # h = cell(x[t], h) for the others; h[t], c[t] kept
+/// torch.save(cell.state_dict(), "weights.pt")  # keys weight_ih, weight_hh, bias_ih, bias_hh
+/// ```
+fn cell_layer(name: &str, device: &Device) -> RecurrentLayer {
+    let bias = !name.ends_with("_nobias");
+    let rnn = |nonlinearity| {
+        SimpleRnnConfig::new(3, 4)
+            .with_nonlinearity(nonlinearity)
+            .with_bias(bias)
+            .init(device)
+            .into()
+    };
+    match name.split("_cell").next().expect("a cell name") {
+        "rnn_tanh" => rnn(Nonlinearity::Tanh),
+        "rnn_relu" => rnn(Nonlinearity::Relu),
+        "lstm" => LstmConfig::new(3, 4).with_bias(bias).init(device).into(),
+        "gru" => GruConfig::new(3, 4).with_bias(bias).init(device).into(),
+        other => panic!("unknown cell {other}"),
+    }
+}
+
+/// The cases in `tests/fixtures/pytorch_cells/cases.txt`.
+fn cell_cases() -> Vec<String> {
+    let dir = fixture_dir().with_file_name("pytorch_cells");
+    let index = std::fs::read_to_string(dir.join("cases.txt")).expect("cases.txt");
+    let cases: Vec<String> = index
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| l.split_whitespace().next().expect("a name").to_string())
+        .collect();
+    assert_eq!(cases.len(), 5, "the cell fixtures' index");
+    cases
+}
+
+/// Steps `layer` through the case's inputs from its `h0` (`c0`), checking every step's output
+/// and state against PyTorch's `h[t]` (`c[t]`).
+fn check_cell_steps(what: &str, layer: &RecurrentLayer, dir: &Path, device: &Device) {
+    let data = read_safetensors(&dir.join("data.safetensors"));
+    let input = data["input"].tensor::<3>(device);
+    let [steps, batch, features] = input.dims();
+    let as_state = |t: Tensor<2>| t.unsqueeze_dim::<3>(0);
+    let mut state = Some(RecurrentState {
+        hidden: as_state(data["h0"].tensor(device)),
+        cell: data.get("c0").map(|c0| as_state(c0.tensor(device))),
+    });
+    let h = data["h"].tensor::<3>(device);
+    let c = data.get("c").map(|c| c.tensor::<3>(device));
+    for t in 0..steps {
+        let x_t = input.clone().narrow(0, t, 1).reshape([batch, features]);
+        let (out, next) = layer.step(x_t, state.take());
+        let expected = |all: &Tensor<3>| common::values(all.clone().narrow(0, t, 1));
+        let (h_t, shape) = expected(&h);
+        let h_t = common::Array { values: h_t, shape };
+        assert_close(
+            &format!("{what}: output at step {t}"),
+            out.unsqueeze_dim::<3>(0),
+            &h_t,
+            TOLERANCE,
+        );
+        assert_close(
+            &format!("{what}: h at step {t}"),
+            next.hidden.clone(),
+            &h_t,
+            TOLERANCE,
+        );
+        match (&c, &next.cell) {
+            (Some(c), Some(cell)) => {
+                let (values, shape) = expected(c);
+                let c_t = common::Array { values, shape };
+                assert_close(
+                    &format!("{what}: c at step {t}"),
+                    cell.clone(),
+                    &c_t,
+                    TOLERANCE,
+                );
+            }
+            (None, None) => {}
+            _ => panic!("{what}: a cell state from an LSTM only"),
+        }
+        state = Some(next);
+    }
+}
+
+/// `nn.RNNCell`, `nn.LSTMCell` and `nn.GRUCell` state dicts (no `_l0`) load into a one-layer
+/// unidirectional layer, whose `step` then gives PyTorch's numbers on every CPU backend, from
+/// either file format; `save_pytorch` writes them back under the layer's names (`_l0`).
+#[test]
+fn cell_state_dicts_load_and_step_like_pytorch() {
+    let root = fixture_dir().with_file_name("pytorch_cells");
+    for name in cell_cases() {
+        let dir = root.join(&name);
+        for (backend, device) in cpu_devices() {
+            for file in ["weights.pt", "weights.safetensors"] {
+                let what = format!("{name}/{file} on {backend}");
+                let layer = cell_layer(&name, &device)
+                    .load_pytorch(dir.join(file))
+                    .unwrap_or_else(|e| panic!("{what}: {e}"));
+                check_cell_steps(&what, &layer, &dir, &device);
+
+                let saved = common::scratch(&format!("pytorch_cells/{name}/{backend}"))
+                    .join("layer.safetensors");
+                layer.save_pytorch(&saved).unwrap();
+                let keys: Vec<String> = read_safetensors(&saved).into_keys().collect();
+                let cell_keys: Vec<String> = read_safetensors(&dir.join("weights.safetensors"))
+                    .into_keys()
+                    .collect();
+                let with_l0: Vec<String> = cell_keys.iter().map(|k| format!("{k}_l0")).collect();
+                assert_eq!(keys, with_l0, "{what}: save_pytorch writes nn.LSTM's names");
+                let reloaded = cell_layer(&name, &device).load_pytorch(&saved).unwrap();
+                check_cell_steps(
+                    &format!("{what}, saved and reloaded"),
+                    &reloaded,
+                    &dir,
+                    &device,
+                );
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Truncated backpropagation through time (`TrainerConfig::tbptt`).
+//! A `SequenceModel`'s state carried across calls: truncated backpropagation through time
+//! (`TrainerConfig::tbptt`), and streaming one step at a time (`SequenceModel::step`).
 
 mod common;
 
@@ -247,5 +248,120 @@ fn what_cannot_be_truncated_is_refused() {
     assert!(
         matches!(&err, TrainError::TbpttUnsupported { reason } if reason.contains("supports_tbptt")),
         "{err}"
+    );
+}
+
+/// A fixed batch `[3, 7, 2]`.
+fn stream_inputs(device: &burn::tensor::Device) -> Tensor<3> {
+    let values: Vec<f32> = (0..3 * 7 * 2).map(|i| (i as f32 * 0.43).sin()).collect();
+    Tensor::from_data(TensorData::new(values, [3, 7, 2]), device)
+}
+
+fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
+}
+
+fn assert_near(what: &str, a: &[f32], b: &[f32]) {
+    assert_eq!(a.len(), b.len(), "{what}");
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!(
+            (x - y).abs() <= 1e-5 + 1e-5 * y.abs(),
+            "{what}: element {i}: {x} vs {y}"
+        );
+    }
+}
+
+/// Stepping through a sequence gives `forward`'s numbers: with `Readout::Last`, the last
+/// step's prediction is `forward`'s; with `Readout::All`, every step's is `forward`'s at that
+/// step. Every cell, one and two layers, on every CPU backend.
+#[test]
+fn stepping_a_model_gives_forwards_predictions() {
+    for (backend, device) in common::cpu_devices() {
+        for cell in [CellType::Rnn, CellType::Lstm, CellType::Gru] {
+            for layers in [1, 2] {
+                for readout in [Readout::Last, Readout::All] {
+                    let what = format!("{backend}: {cell:?}, {layers} layers, {readout:?}");
+                    let model = SequenceModelConfig::new(cell, 2, 5, 3)
+                        .with_num_layers(layers)
+                        .with_readout(readout)
+                        .with_seed(Some(11))
+                        .init(&device);
+                    let input = stream_inputs(&device);
+                    let mut state = None;
+                    let mut steps = Vec::new();
+                    for t in 0..7 {
+                        let x_t = input.clone().narrow(1, t, 1).reshape([3, 2]);
+                        let (y, next) = model.try_step(x_t, state).unwrap();
+                        assert_eq!(y.dims(), [3, 3], "{what}");
+                        assert_eq!(next.hidden.dims(), [layers, 3, 5], "{what}");
+                        assert_eq!(next.cell.is_some(), cell == CellType::Lstm, "{what}");
+                        steps.push(y);
+                        state = Some(next);
+                    }
+                    match model.forward(input) {
+                        ModelOutput::PerSequence(whole) => {
+                            assert_eq!(readout, Readout::Last);
+                            let last = steps.pop().unwrap();
+                            assert_near(&what, &to_vec(last), &to_vec(whole));
+                        }
+                        ModelOutput::PerStep(whole) => {
+                            assert_eq!(readout, Readout::All);
+                            let stepped = Tensor::stack::<3>(steps, 1);
+                            assert_near(&what, &to_vec(stepped), &to_vec(whole));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `Readout::Mean` and `Readout::LastAndMean` need the whole sequence: `try_step` says so, and
+/// `step` panics with the same message; the layer's own mistakes come as `ModelError::Layer`.
+#[test]
+fn readouts_that_need_the_whole_sequence_cannot_step() {
+    use recurrent::{LayerError, ModelError};
+
+    let device = common::default_cpu();
+    let model = |readout| {
+        SequenceModelConfig::new(CellType::Gru, 2, 4, 1)
+            .with_readout(readout)
+            .init(&device)
+    };
+    let x_t = || Tensor::<2>::ones([3, 2], &device);
+    for (readout, name) in [
+        (Readout::Mean, "Mean"),
+        (Readout::LastAndMean, "LastAndMean"),
+    ] {
+        let err = model(readout).try_step(x_t(), None).unwrap_err();
+        assert_eq!(err, ModelError::ReadoutCannotStep { readout: name });
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "step needs a readout that streams: expected Readout::Last or Readout::All, found Readout::{name} (its prediction needs the whole sequence: use forward)"
+            )
+        );
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            model(readout).step(x_t(), None)
+        }))
+        .unwrap_err();
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert_eq!(message, err.to_string());
+    }
+    let bidirectional = SequenceModelConfig::new(CellType::Lstm, 2, 4, 1)
+        .with_bidirectional(true)
+        .init(&device);
+    assert_eq!(
+        bidirectional.try_step(x_t(), None).unwrap_err(),
+        ModelError::Layer(LayerError::StepOnBidirectional)
+    );
+    assert_eq!(
+        model(Readout::Last)
+            .try_step(Tensor::ones([3, 5], &device), None)
+            .unwrap_err(),
+        ModelError::Layer(LayerError::InputSizeMismatch {
+            expected: 2,
+            found: 5
+        })
     );
 }

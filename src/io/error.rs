@@ -27,6 +27,48 @@ pub enum WeightFileError {
         /// What the reader reported.
         reason: String,
     },
+    /// A Burnpack file (burn-store's own format, as `SequenceModel::save` and
+    /// `recurrent::model::save` write it) given as PyTorch weights.
+    #[error(
+        "Burnpack file given as PyTorch weights: expected a PyTorch (.pt/.pth) or safetensors file at {path:?}, found a Burnpack file (burn-store's format; its first bytes are \"NRUB\"): a model folder saved by SequenceModel::save loads with SequenceModel::load(folder), one saved by recurrent::model::save with ModelFile::open(folder), any other Burnpack file with burn-store's BurnpackStore"
+    )]
+    BurnpackFile {
+        /// The path that was given.
+        path: PathBuf,
+    },
+    /// None of the layer's tensors are under the prefix asked for, but all of them are under
+    /// another one: the `state_dict` of a whole model (`rnn.weight_ih_l0`), read without its
+    /// prefix, or with the wrong one.
+    #[error(
+        "weights under another prefix in {path:?}: expected a tensor named {expected:?}, found this layer's weights under {}: load them with {}",
+        quoted(.prefixes),
+        suggestion(.prefixes)
+    )]
+    WeightsUnderPrefix {
+        /// The file.
+        path: PathBuf,
+        /// The first tensor the layer needs, with the prefix that was given.
+        expected: String,
+        /// Every prefix under which the file holds all of the layer's tensors (`"rnn."`), in
+        /// the file's order of names; `""` for no prefix.
+        prefixes: Vec<String>,
+    },
+    /// A one-layer unidirectional layer finds its first tensor neither under PyTorch's layer
+    /// name (`weight_ih_l0`, from `nn.LSTM`) nor under its cell's (`weight_ih`, from
+    /// `nn.LSTMCell`).
+    #[error(
+        "missing weight in {path:?}: expected a tensor named {key:?} (as nn.RNN, nn.LSTM and nn.GRU name it) or {cell_key:?} (as nn.RNNCell, nn.LSTMCell and nn.GRUCell do), found neither (the file has: {found})"
+    )]
+    MissingLayerOrCellWeight {
+        /// The file.
+        path: PathBuf,
+        /// The layer's name for the tensor, prefix included: `weight_ih_l0`.
+        key: String,
+        /// The cell's name for it, prefix included: `weight_ih`.
+        cell_key: String,
+        /// The names that were found under the prefix, comma-separated.
+        found: String,
+    },
     /// A tensor the layer needs is not in the file.
     #[error(
         "missing weight in {path:?}: expected a tensor named {key:?}, found none (the file has: {found})"
@@ -95,4 +137,22 @@ pub enum WeightFileError {
         /// What went wrong.
         reason: String,
     },
+}
+
+/// `"rnn."`, or `"enc." and "dec."`, for a message.
+fn quoted(prefixes: &[String]) -> String {
+    let names: Vec<String> = prefixes.iter().map(|p| format!("{p:?}")).collect();
+    match names.as_slice() {
+        [one] => format!("the prefix {one}"),
+        [rest @ .., last] => format!("the prefixes {} and {last}", rest.join(", ")),
+        [] => "no prefix".to_string(),
+    }
+}
+
+/// The call that loads the weights under the first prefix.
+fn suggestion(prefixes: &[String]) -> String {
+    match prefixes.first().map(String::as_str) {
+        Some("") | None => "load_pytorch(path)".to_string(),
+        Some(prefix) => format!("load_pytorch_prefixed(path, {prefix:?})"),
+    }
 }

@@ -13,7 +13,9 @@ use std::io::Read;
 use std::path::Path;
 
 use burn::module::Module;
-use burn::store::{KeyRemapper, ModuleSnapshot, ModuleStore, PytorchStore, SafetensorsStore};
+use burn::store::{
+    KeyRemapper, ModuleSnapshot, ModuleStore, PytorchStore, SafetensorsStore, burn_pack,
+};
 use burn::tensor::DType;
 
 use super::WeightFileError;
@@ -22,6 +24,9 @@ use super::WeightFileError;
 pub(crate) struct ParamName {
     /// PyTorch's `state_dict` key, without any prefix: `weight_ih_l0`.
     pub pytorch: String,
+    /// The key of PyTorch's cell (`nn.LSTMCell`, ...) for it, for a one-layer unidirectional
+    /// layer only: `weight_ih`.
+    pub cell: Option<String>,
     /// The path in the module: `layers.0.forward.weight_ih`.
     pub module: String,
     /// The parameter's shape.
@@ -33,19 +38,31 @@ enum Format {
     Safetensors,
 }
 
-/// Picks the reader by extension, and by the first bytes when the extension says nothing.
+/// Picks the reader by extension, and by the first bytes when the extension says nothing; a
+/// Burnpack file (burn-store's magic number first) is refused whatever its name.
 fn detect_format(path: &Path) -> Result<Format, WeightFileError> {
+    let mut magic = Vec::with_capacity(4);
+    fs::File::open(path)
+        .and_then(|file| file.take(4).read_to_end(&mut magic))
+        .map_err(|e| unreadable(path, format!("found a file that could not be read ({e})")))?;
+    if magic == burn_pack::MAGIC_NUMBER.to_le_bytes() {
+        return Err(WeightFileError::BurnpackFile {
+            path: path.to_path_buf(),
+        });
+    }
     match path.extension().and_then(|e| e.to_str()) {
         Some("pt" | "pth" | "bin" | "ckpt") => return Ok(Format::Pytorch),
         Some("safetensors") => return Ok(Format::Safetensors),
         _ => {}
     }
-    let mut magic = [0u8; 2];
-    fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .map_err(|e| unreadable(path, format!("found a file that could not be read ({e})")))?;
+    if magic.len() < 2 {
+        return Err(unreadable(
+            path,
+            format!("found a file of {} bytes", magic.len()),
+        ));
+    }
     // torch.save writes a zip archive ("PK") or, in the legacy format, a pickle (0x80).
-    Ok(if magic == *b"PK" || magic[0] == 0x80 {
+    Ok(if magic.starts_with(b"PK") || magic[0] == 0x80 {
         Format::Pytorch
     } else {
         Format::Safetensors
@@ -80,8 +97,9 @@ fn remapper(pairs: impl Iterator<Item = (String, String)>) -> KeyRemapper {
 
 /// Loads `module`'s recurrent parameters from `path`, taking the keys that start with `prefix`.
 ///
-/// `params` lists what the module holds. Keys outside `prefix` are ignored; keys inside it must
-/// match exactly.
+/// `params` lists what the module holds; the file names them as PyTorch's layer does
+/// (`weight_ih_l0`) or, where `params` give one, as its cell does (`weight_ih`). Keys outside
+/// `prefix` are ignored; keys inside it must match exactly.
 pub(crate) fn load<M: Module>(
     module: &mut M,
     params: &[ParamName],
@@ -95,91 +113,182 @@ pub(crate) fn load<M: Module>(
         });
     }
     let format = detect_format(path)?;
-    let remap = remapper(
-        params
-            .iter()
-            .map(|p| (format!("{prefix}{}", p.pytorch), p.module.clone())),
-    );
+    let check = FileCheck {
+        params,
+        path,
+        prefix,
+        dtype: expected_dtype,
+    };
+    let remap = |keys: Vec<String>| {
+        remapper(
+            keys.into_iter()
+                .zip(params)
+                .map(|(key, p)| (key, p.module.clone())),
+        )
+    };
     match format {
         Format::Pytorch => {
             let mut store = PytorchStore::from_file(path).map_indices_contiguous(false);
-            check_contents(&mut store, params, path, prefix, expected_dtype)?;
-            let mut store = store.remap(remap).allow_partial(true);
+            let keys = check.contents(&mut store)?;
+            let mut store = store.remap(remap(keys)).allow_partial(true);
             apply(module, &mut store, path)
         }
         Format::Safetensors => {
             let mut store = SafetensorsStore::from_file(path).map_indices_contiguous(false);
-            check_contents(&mut store, params, path, prefix, expected_dtype)?;
-            let mut store = store.remap(remap).allow_partial(true);
+            let keys = check.contents(&mut store)?;
+            let mut store = store.remap(remap(keys)).allow_partial(true);
             apply(module, &mut store, path)
         }
     }
 }
 
-/// Compares the file's names, shapes and dtypes under `prefix` with the module's parameters.
-fn check_contents<S: ModuleStore>(
-    store: &mut S,
-    params: &[ParamName],
-    path: &Path,
-    prefix: &str,
-    expected_dtype: DType,
-) -> Result<(), WeightFileError> {
-    let found: BTreeMap<String, (Vec<usize>, DType)> = store
-        .get_all_tensors()
-        .map_err(|e| unreadable(path, format!("found: {e}")))?
-        .iter()
-        .filter(|(name, _)| name.starts_with(prefix))
-        .map(|(name, t)| (name.clone(), (t.shape.to_vec(), t.dtype)))
-        .collect();
-    let join = |names: &mut dyn Iterator<Item = &String>| {
-        let list: Vec<&str> = names.map(String::as_str).collect();
-        if list.is_empty() {
-            "nothing".to_string()
+/// The file's tensors: name, shape and element type.
+type Contents = BTreeMap<String, (Vec<usize>, DType)>;
+
+/// What a weight file is checked against: the module's parameters under `prefix`.
+struct FileCheck<'a> {
+    params: &'a [ParamName],
+    path: &'a Path,
+    prefix: &'a str,
+    dtype: DType,
+}
+
+/// The names, comma-separated, or "nothing".
+fn join<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let list: Vec<&str> = names.map(String::as_str).collect();
+    if list.is_empty() {
+        "nothing".to_string()
+    } else {
+        list.join(", ")
+    }
+}
+
+impl FileCheck<'_> {
+    /// Compares the file's names, shapes and dtypes under the prefix with the module's
+    /// parameters; returns the file's key for each parameter, in `params`' order.
+    fn contents<S: ModuleStore>(&self, store: &mut S) -> Result<Vec<String>, WeightFileError> {
+        let all: Contents = store
+            .get_all_tensors()
+            .map_err(|e| unreadable(self.path, format!("found: {e}")))?
+            .iter()
+            .map(|(name, t)| (name.clone(), (t.shape.to_vec(), t.dtype)))
+            .collect();
+        let path = || self.path.to_path_buf();
+        let under_prefix = || all.keys().filter(|k| k.starts_with(self.prefix));
+        let keys = self.keys(&all)?;
+        for (param, key) in self.params.iter().zip(&keys) {
+            match all.get(key) {
+                None => {
+                    return Err(WeightFileError::MissingWeight {
+                        path: path(),
+                        key: key.clone(),
+                        found: join(under_prefix()),
+                    });
+                }
+                Some((shape, _)) if *shape != param.shape => {
+                    return Err(WeightFileError::ShapeMismatch {
+                        path: path(),
+                        key: key.clone(),
+                        expected: param.shape.clone(),
+                        found: shape.clone(),
+                    });
+                }
+                Some((_, dtype)) if *dtype != self.dtype => {
+                    return Err(WeightFileError::DTypeMismatch {
+                        path: path(),
+                        key: key.clone(),
+                        expected: format!("{:?}", self.dtype),
+                        found: format!("{dtype:?}"),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(extra) = under_prefix().find(|k| !keys.contains(k)) {
+            return Err(WeightFileError::UnexpectedWeight {
+                path: path(),
+                key: extra.clone(),
+                expected: join(keys.iter()),
+            });
+        }
+        Ok(keys)
+    }
+
+    /// The layer's keys under the prefix (`weight_ih_l0`, ...), or its cell's (`weight_ih`,
+    /// ...) when the file has those instead; when it has neither, why not.
+    fn keys(&self, all: &Contents) -> Result<Vec<String>, WeightFileError> {
+        let with = |prefix: &str, name: &str| format!("{prefix}{name}");
+        let layer: Vec<String> = self
+            .params
+            .iter()
+            .map(|p| with(self.prefix, &p.pytorch))
+            .collect();
+        let cell: Option<Vec<String>> = self
+            .params
+            .iter()
+            .map(|p| p.cell.as_ref().map(|c| with(self.prefix, c)))
+            .collect();
+        if layer.iter().any(|k| all.contains_key(k)) {
+            return Ok(layer);
+        }
+        if let Some(cell) = &cell
+            && cell.iter().any(|k| all.contains_key(k))
+        {
+            return Ok(cell.clone());
+        }
+        let prefixes = self.prefixes_holding_all(all);
+        let path = self.path.to_path_buf();
+        let found = join(all.keys().filter(|k| k.starts_with(self.prefix)));
+        Err(if !prefixes.is_empty() {
+            WeightFileError::WeightsUnderPrefix {
+                path,
+                expected: layer[0].clone(),
+                prefixes,
+            }
+        } else if let Some(cell) = cell {
+            WeightFileError::MissingLayerOrCellWeight {
+                path,
+                key: layer[0].clone(),
+                cell_key: cell[0].clone(),
+                found,
+            }
         } else {
-            list.join(", ")
-        }
-    };
-    for param in params {
-        let key = format!("{prefix}{}", param.pytorch);
-        match found.get(&key) {
-            None => {
-                return Err(WeightFileError::MissingWeight {
-                    path: path.to_path_buf(),
-                    key,
-                    found: join(&mut found.keys()),
-                });
+            WeightFileError::MissingWeight {
+                path,
+                key: layer[0].clone(),
+                found,
             }
-            Some((shape, _)) if *shape != param.shape => {
-                return Err(WeightFileError::ShapeMismatch {
-                    path: path.to_path_buf(),
-                    key,
-                    expected: param.shape.clone(),
-                    found: shape.clone(),
-                });
-            }
-            Some((_, dtype)) if *dtype != expected_dtype => {
-                return Err(WeightFileError::DTypeMismatch {
-                    path: path.to_path_buf(),
-                    key,
-                    expected: format!("{expected_dtype:?}"),
-                    found: format!("{dtype:?}"),
-                });
-            }
-            Some(_) => {}
-        }
+        })
     }
-    let expected: Vec<String> = params
-        .iter()
-        .map(|p| format!("{prefix}{}", p.pytorch))
-        .collect();
-    if let Some(extra) = found.keys().find(|k| !expected.contains(k)) {
-        return Err(WeightFileError::UnexpectedWeight {
-            path: path.to_path_buf(),
-            key: extra.clone(),
-            expected: join(&mut expected.iter()),
-        });
+
+    /// Every prefix other than the one asked for under which the file holds all of the
+    /// layer's tensors (by name), as the layer or as its cell names them.
+    fn prefixes_holding_all(&self, all: &Contents) -> Vec<String> {
+        let layer: Vec<&str> = self.params.iter().map(|p| p.pytorch.as_str()).collect();
+        let cell: Option<Vec<&str>> = self.params.iter().map(|p| p.cell.as_deref()).collect();
+        let mut prefixes: Vec<String> = Vec::new();
+        for names in std::iter::once(layer).chain(cell) {
+            for key in all.keys() {
+                let Some(prefix) = key.strip_suffix(names[0]) else {
+                    continue;
+                };
+                let is_prefix = prefix.is_empty() || prefix.ends_with('.');
+                let holds_all = || {
+                    names
+                        .iter()
+                        .all(|n| all.contains_key(&format!("{prefix}{n}")))
+                };
+                if is_prefix
+                    && prefix != self.prefix
+                    && !prefixes.iter().any(|p| p == prefix)
+                    && holds_all()
+                {
+                    prefixes.push(prefix.to_string());
+                }
+            }
+        }
+        prefixes
     }
-    Ok(())
 }
 
 fn apply<M: Module, S: ModuleStore>(

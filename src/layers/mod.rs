@@ -250,14 +250,36 @@ pub trait Recurrent: Module + sealed::Stacked {
     }
 
     /// Loads weights saved from PyTorch's layer of the same options (`nn.RNN`, `nn.LSTM` or
-    /// `nn.GRU`).
+    /// `nn.GRU`) or, for a one-layer unidirectional layer, from PyTorch's cell (`nn.RNNCell`,
+    /// `nn.LSTMCell` or `nn.GRUCell`, whose [`step`](Self::step) this layer then computes).
     ///
-    /// `path` is a `torch.save(layer.state_dict(), ...)` file (`.pt`/`.pth`) or a safetensors
-    /// file; the keys are PyTorch's (`weight_ih_l0`, `bias_hh_l1_reverse`, ...) and must match
-    /// this layer exactly. Read through burn-store.
+    /// `path` is a `torch.save(module.state_dict(), ...)` file (`.pt`/`.pth`) or a safetensors
+    /// file; the keys are PyTorch's and must match this layer exactly: the layer's
+    /// (`weight_ih_l0`, `bias_hh_l1_reverse`, ...) or the cell's (`weight_ih`, `weight_hh`,
+    /// `bias_ih`, `bias_hh`). Read through burn-store.
+    ///
+    /// ```
+    /// use burn::tensor::Device;
+    /// use recurrent::{LstmConfig, Recurrent, WeightFileError};
+    ///
+    /// // The state_dict of a whole PyTorch model, whose LSTM is its `rnn` attribute.
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pytorch/prefixed_model/model.pt");
+    /// let lstm = || LstmConfig::new(3, 4).with_num_layers(2).with_bidirectional(true).init(&Device::flex());
+    /// let err = lstm().load_pytorch(path).unwrap_err();
+    /// assert!(matches!(&err, WeightFileError::WeightsUnderPrefix { prefixes, .. } if prefixes == &["rnn."]));
+    /// assert!(err.to_string().ends_with(r#"load them with load_pytorch_prefixed(path, "rnn.")"#));
+    /// let _lstm = lstm().load_pytorch_prefixed(path, "rnn.")?;
+    /// # Ok::<(), WeightFileError>(())
+    /// ```
     ///
     /// # Errors
     /// [`NotFound`](WeightFileError::NotFound), [`Unreadable`](WeightFileError::Unreadable),
+    /// [`BurnpackFile`](WeightFileError::BurnpackFile) (a file burn-store's `BurnpackStore`
+    /// or `SequenceModel::save` wrote),
+    /// [`WeightsUnderPrefix`](WeightFileError::WeightsUnderPrefix) (all of the layer's keys
+    /// are there, under a prefix: use [`load_pytorch_prefixed`](Self::load_pytorch_prefixed)),
+    /// [`MissingLayerOrCellWeight`](WeightFileError::MissingLayerOrCellWeight) (a one-layer
+    /// unidirectional layer that finds neither form),
     /// [`MissingWeight`](WeightFileError::MissingWeight),
     /// [`UnexpectedWeight`](WeightFileError::UnexpectedWeight),
     /// [`ShapeMismatch`](WeightFileError::ShapeMismatch) or
@@ -285,6 +307,10 @@ pub trait Recurrent: Module + sealed::Stacked {
 
     /// Saves the weights as a `.safetensors` file that PyTorch's layer of the same options
     /// loads with `load_state_dict(safetensors.torch.load_file(path), strict=True)`.
+    ///
+    /// The keys are always the layer's (`weight_ih_l0`, as `nn.LSTM` names them), also for a
+    /// layer loaded from a cell's `state_dict`: for `nn.LSTMCell`, drop the `_l0` suffix from
+    /// each key before `load_state_dict`.
     ///
     /// The write is atomic: a failure leaves any earlier file at `path` intact.
     ///

@@ -165,8 +165,10 @@ impl RecurrentStack {
     }
 
     /// PyTorch's name, the path below the stack and the shape of every parameter, in PyTorch's
-    /// `state_dict` order.
+    /// `state_dict` order; for a one-layer unidirectional stack, also the name PyTorch's cell
+    /// (`nn.LSTMCell`, ...) gives it, the layer's name without `_l0`.
     pub(crate) fn pytorch_parameters(&self) -> Vec<ParamName> {
+        let one_cell = self.layers.len() == 1 && self.spec.directions() == 1;
         let mut params = Vec::new();
         for (k, layer) in self.layers.iter().enumerate() {
             for (direction, weights) in layer.directions().enumerate() {
@@ -178,6 +180,7 @@ impl RecurrentStack {
                 let mut push = |name: &str, shape: Vec<usize>| {
                     params.push(ParamName {
                         pytorch: format!("{name}_l{k}{suffix}"),
+                        cell: one_cell.then(|| name.to_string()),
                         module: format!("layers.{k}.{field}.{name}"),
                         shape,
                     });

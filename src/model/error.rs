@@ -24,6 +24,18 @@ pub enum ModelError {
         /// The folder or file that is missing.
         path: PathBuf,
     },
+    /// A file given where a saved model's folder was expected (as `model.bpk` itself, instead
+    /// of the folder holding it).
+    #[error(
+        "not a model folder: expected the folder that SequenceModel::save or recurrent::model::save wrote (holding model.bpk), found a file at {path:?}{}",
+        folder_hint(.folder)
+    )]
+    NotAFolder {
+        /// The file that was given.
+        path: PathBuf,
+        /// The folder to give instead: the file's own, when the file is a `model.bpk`.
+        folder: Option<PathBuf>,
+    },
     /// A saved model's file that could not be read or parsed: a truncated or corrupt Burnpack
     /// file, or one without a model config (or with one that is not JSON or no model config).
     #[error("unreadable model file {path:?}: {reason}")]
@@ -46,6 +58,33 @@ pub enum ModelError {
         /// What the file has.
         found: String,
     },
+    /// A model saved without a config (`recurrent::model::save`, or a `model.bpk` whose entry
+    /// has no `"config"`) asked for one.
+    #[error(
+        "no config in model file {path:?}: expected a config saved with the model (SequenceModel::save, recurrent::model::save_with_config), found none (it was saved with recurrent::model::save): build the model yourself and give it to ModelFile::load"
+    )]
+    NoConfig {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A saved config that is not of the type asked for.
+    #[error("config mismatch in model file {path:?}: expected a {expected}, found: {reason}")]
+    ConfigMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The type asked for: `SequenceModelConfig`, `MyConfig`.
+        expected: String,
+        /// Why the saved config is not one (serde's message).
+        reason: String,
+    },
+    /// `step` on a model whose readout needs the whole sequence.
+    #[error(
+        "step needs a readout that streams: expected Readout::Last or Readout::All, found Readout::{readout} (its prediction needs the whole sequence: use forward)"
+    )]
+    ReadoutCannotStep {
+        /// The model's readout: `"Mean"` or `"LastAndMean"`.
+        readout: &'static str,
+    },
     /// Writing a model's files failed; an earlier saved model at the path is left whole.
     #[error("could not save the model to {path:?}: {reason}")]
     SaveFailed {
@@ -54,4 +93,12 @@ pub enum ModelError {
         /// What went wrong.
         reason: String,
     },
+}
+
+/// "; give its folder ..." when there is one to suggest.
+fn folder_hint(folder: &Option<PathBuf>) -> String {
+    match folder {
+        Some(folder) => format!(" (give its folder {folder:?})"),
+        None => String::new(),
+    }
 }

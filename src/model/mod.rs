@@ -1,6 +1,7 @@
 //! Models: [`SequenceModel`] (a recurrent layer, a readout and a linear head, in one line of
-//! config), saved and loaded with its config; and [`Trainable`], the small trait through which
-//! the trainer drives any model, yours included.
+//! config), saved and loaded with its config; [`Trainable`], the small trait through which
+//! the trainer drives any model, yours included; and the model folder any model saves to
+//! ([`save`], [`save_with_config`]) and loads from ([`ModelFile`]).
 
 mod error;
 mod file;
@@ -9,5 +10,6 @@ mod trainable;
 
 pub use crate::layers::{CellType, RecurrentLayer, RecurrentState};
 pub use error::ModelError;
+pub use file::{ModelFile, save, save_with_config};
 pub use sequence_model::{Readout, SequenceModel, SequenceModelConfig};
 pub use trainable::{ModelOutput, Trainable};

@@ -263,6 +263,78 @@ impl SequenceModel {
             }
         })
     }
+
+    /// Advances one time step, for streaming inference: the layer's
+    /// [`step`](Recurrent::step), then the head on the last layer's output at that step.
+    ///
+    /// - `x_t`: `[batch, input_size]`, the step's features.
+    /// - `state`: the layer's state after the steps so far (each tensor `[num_layers, batch,
+    ///   hidden_size]`, with a cell state for an LSTM only); `None` starts from zeros.
+    ///
+    /// Returns the prediction `[batch, output_size]` and the new state. With
+    /// [`Readout::Last`] it is the prediction for the sequence so far: after the last step,
+    /// exactly what [`forward`](Self::forward) predicts for the whole sequence. With
+    /// [`Readout::All`] it is this step's prediction, [`forward`](Self::forward)'s output at
+    /// this step.
+    ///
+    /// ```
+    /// use burn::tensor::{Device, Tensor, TensorData};
+    /// use recurrent::model::{CellType, ModelOutput, SequenceModelConfig};
+    ///
+    /// let device = Device::flex();
+    /// let model = SequenceModelConfig::new(CellType::Lstm, 2, 8, 1).init(&device);
+    /// let values: Vec<f32> = (0..5 * 2).map(|i| (i as f32 * 0.3).cos()).collect();
+    /// let sequence = Tensor::<3>::from_data(TensorData::new(values, [1, 5, 2]), &device);
+    ///
+    /// let mut state = None;
+    /// let mut prediction = None;
+    /// for t in 0..5 {
+    ///     let x_t = sequence.clone().narrow(1, t, 1).reshape([1, 2]);
+    ///     let (y, next) = model.step(x_t, state);
+    ///     (prediction, state) = (Some(y), Some(next));
+    /// }
+    /// let ModelOutput::PerSequence(whole) = model.forward(sequence) else { unreachable!() };
+    /// let streamed: Vec<f32> = prediction.unwrap().into_data().try_to_vec().unwrap();
+    /// let whole: Vec<f32> = whole.into_data().try_to_vec().unwrap();
+    /// assert!((streamed[0] - whole[0]).abs() < 1e-6);
+    /// ```
+    ///
+    /// # Panics
+    /// If the readout is [`Readout::Mean`] or [`Readout::LastAndMean`] (whose prediction needs
+    /// the whole sequence), the layer is bidirectional, the input's feature size is not
+    /// `input_size`, the batch is empty, or the state has the wrong shape, device or kind; the
+    /// message is that of the error [`try_step`](Self::try_step) returns.
+    pub fn step(
+        &self,
+        x_t: Tensor<2>,
+        state: Option<RecurrentState>,
+    ) -> (Tensor<2>, RecurrentState) {
+        self.try_step(x_t, state).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`step`](Self::step) with every argument checked first.
+    ///
+    /// # Errors
+    /// [`ReadoutCannotStep`](ModelError::ReadoutCannotStep) for [`Readout::Mean`] and
+    /// [`Readout::LastAndMean`]; the layer's [`try_step`](Recurrent::try_step) errors as
+    /// [`ModelError::Layer`] ([`StepOnBidirectional`](LayerError::StepOnBidirectional),
+    /// [`InputSizeMismatch`](LayerError::InputSizeMismatch), the state's).
+    pub fn try_step(
+        &self,
+        x_t: Tensor<2>,
+        state: Option<RecurrentState>,
+    ) -> Result<(Tensor<2>, RecurrentState), ModelError> {
+        let readout = match self.readout {
+            Readout::Last | Readout::All => None,
+            Readout::Mean => Some("Mean"),
+            Readout::LastAndMean => Some("LastAndMean"),
+        };
+        if let Some(readout) = readout {
+            return Err(ModelError::ReadoutCannotStep { readout });
+        }
+        let (output, state) = self.recurrent.try_step(x_t, state)?;
+        Ok((self.head.forward(output), state))
+    }
 }
 
 impl Trainable for SequenceModel {
