@@ -37,6 +37,9 @@ pub struct Evaluation {
     pub metric: f64,
 }
 
+/// The sequences per batch when evaluating and predicting a dataset.
+const BATCH: usize = 256;
+
 /// Scores `model` on `data` for `objective`, in batches of 256, without autodiff.
 ///
 /// # Errors
@@ -49,7 +52,7 @@ pub fn evaluate<M: Trainable>(
     data: &SequenceDataset,
 ) -> Result<Evaluation, TrainError> {
     check_data(model, objective, data, "evaluation")?;
-    evaluate_checked(&model.valid(), objective, data, 256)
+    evaluate_checked(&model.valid(), objective, data, BATCH)
 }
 
 pub(crate) fn evaluate_checked<M: Trainable>(
@@ -120,12 +123,9 @@ impl<M: Trainable> Fitted<M> {
         if self.objective == Objective::Regression {
             return Err(self.not_classification());
         }
-        check_data(&self.model, self.objective, data, "prediction")?;
-        let loader = in_order(data, 256, &model_device(&self.model))?;
         let mut classes = Vec::with_capacity(data.len());
-        for batch in loader.iter() {
-            let batch = loaded(batch, "a prediction")?;
-            let ModelOutput::PerSequence(logits) = batch_output(&self.model, &batch) else {
+        self.for_each_batch(data, |output, _| {
+            let ModelOutput::PerSequence(logits) = output else {
                 return Err(self.not_classification());
             };
             let [rows, outputs] = logits.dims();
@@ -141,7 +141,8 @@ impl<M: Trainable> Fitted<M> {
                 .try_to_vec::<i64>()
                 .expect("i64 data converts to a vector");
             classes.extend(predicted.into_iter().map(|c| c as usize));
-        }
+            Ok(())
+        })?;
         Ok(classes)
     }
 
@@ -180,12 +181,9 @@ impl<M: Trainable> Fitted<M> {
         if self.objective != Objective::Regression {
             return Err(self.not_regression());
         }
-        check_data(&self.model, self.objective, data, "prediction")?;
-        let loader = in_order(data, 256, &model_device(&self.model))?;
         let mut values = Vec::with_capacity(data.len());
-        for batch in loader.iter() {
-            let batch = loaded(batch, "a prediction")?;
-            match batch_output(&self.model, &batch) {
+        self.for_each_batch(data, |output, lengths| {
+            match output {
                 ModelOutput::PerSequence(output) => {
                     let [_, outputs] = output.dims();
                     let flat = host_values(output.into_data());
@@ -194,11 +192,12 @@ impl<M: Trainable> Fitted<M> {
                 ModelOutput::PerStep(output) => {
                     let [_, seq, outputs] = output.dims();
                     let flat = host_values(output.into_data());
-                    let rows = flat.chunks((seq * outputs).max(1)).zip(&batch.lengths);
+                    let rows = flat.chunks((seq * outputs).max(1)).zip(lengths);
                     values.extend(rows.map(|(row, &length)| row[..length * outputs].to_vec()));
                 }
             }
-        }
+            Ok(())
+        })?;
         Ok(values)
     }
 
@@ -368,6 +367,22 @@ impl<M: Trainable> Fitted<M> {
         }
         check_finite(&host_values(inputs.to_data()), inputs.dims())?;
         Ok(self.model.forward_sequences(inputs))
+    }
+
+    /// Checks `data` as [`evaluate`] does, then runs the model over it in order, in padded
+    /// batches of `BATCH`, handing `take` each batch's output and its sequences' lengths.
+    fn for_each_batch(
+        &self,
+        data: &SequenceDataset,
+        mut take: impl FnMut(ModelOutput, &[usize]) -> Result<(), TrainError>,
+    ) -> Result<(), TrainError> {
+        check_data(&self.model, self.objective, data, "prediction")?;
+        let loader = in_order(data, BATCH, &model_device(&self.model))?;
+        for batch in loader.iter() {
+            let batch = loaded(batch, "a prediction")?;
+            take(batch_output(&self.model, &batch), &batch.lengths)?;
+        }
+        Ok(())
     }
 
     fn not_classification(&self) -> TrainError {
