@@ -451,6 +451,12 @@ fn invalid_trainer_options_are_rejected_before_training() {
         &data,
     );
     assert!(matches!(err, TrainError::InvalidMomentum { .. }), "{err}");
+    let err = fit_err(base().with_sync_every(0), &data);
+    assert_eq!(err, TrainError::ZeroSyncInterval);
+    assert_eq!(
+        err.to_string(),
+        "invalid trainer config: sync_every must be at least 1 step, found 0"
+    );
     for schedule in [
         LrSchedule::Cosine { min_lr: 1.0 },
         LrSchedule::Linear { final_lr: -1.0 },
@@ -698,4 +704,141 @@ fn model_configs_are_checked_and_every_readout_has_its_shape() {
     };
     let diff: f32 = (y - expected).abs().max().into_scalar();
     assert!(diff < 1e-6, "{diff}");
+}
+
+// ---- losses read back every `sync_every` steps ----
+
+/// Every parameter of `model`, flattened, in a fixed order: two models are the same model
+/// when these are equal.
+fn parameters(model: &SequenceModel) -> Vec<f32> {
+    let mut values = Vec::new();
+    let mut add =
+        |tensor: Tensor<2>| values.extend(tensor.into_data().try_to_vec::<f32>().unwrap());
+    for layer in model.recurrent.weights() {
+        for direction in layer.directions() {
+            add(direction.weight_ih.val());
+            add(direction.weight_hh.val());
+            for bias in [&direction.bias_ih, &direction.bias_hh]
+                .into_iter()
+                .flatten()
+            {
+                add(bias.val().unsqueeze());
+            }
+        }
+    }
+    add(model.head.weight.val());
+    values
+}
+
+/// Reading the losses every step, every 3 steps (windows that straddle the epoch's end) or
+/// once an epoch gives the same history, bit for bit, and the same model.
+#[test]
+fn the_loss_history_does_not_depend_on_how_often_losses_are_read() {
+    let device = common::default_cpu();
+    let train = SumSignConfig::new().generate(200, 3).unwrap();
+    let valid = SumSignConfig::new().generate(50, 4).unwrap();
+    let run = |sync_every: usize| {
+        let config = quiet(Objective::BinaryClassification)
+            .with_epochs(3)
+            .with_sync_every(sync_every);
+        Trainer::new(config)
+            .fit(seed_model(CellType::Lstm, 3, &device), &train, Some(&valid))
+            .unwrap()
+    };
+    let reference = run(1);
+    let losses = |fitted: &recurrent::train::Fitted<SequenceModel>| {
+        let epochs = &fitted.history.epochs;
+        epochs
+            .iter()
+            .map(|e| (e.train_loss, e.train_metric, e.valid_loss, e.valid_metric))
+            .collect::<Vec<_>>()
+    };
+    for sync_every in [3, 7, 1000] {
+        let fitted = run(sync_every);
+        assert_eq!(
+            losses(&fitted),
+            losses(&reference),
+            "sync_every {sync_every}"
+        );
+        assert_eq!(
+            parameters(&fitted.model),
+            parameters(&reference.model),
+            "sync_every {sync_every}"
+        );
+    }
+}
+
+/// Regression data whose batch `bad` (of 4 sequences, unshuffled) has targets of 1e30 (with
+/// per-step targets, at its last two steps only: truncated BPTT's third chunk of two steps):
+/// the squared error of that step overflows f32, and no earlier step's does.
+fn diverging_at_batch(bad: usize, per_step: bool) -> SequenceDataset {
+    let (n, seq) = (24, 6);
+    let inputs: Vec<f32> = (0..n * seq)
+        .map(|i| ((i * 7 % 11) as f32 - 5.0) * 0.1)
+        .collect();
+    let per = if per_step { seq } else { 1 };
+    let overflows = |i: usize| i / per / 4 == bad - 1 && (!per_step || i % seq >= 4);
+    let values = (0..n * per)
+        .map(|i| if overflows(i) { 1e30 } else { 0.5 })
+        .collect();
+    let targets = if per_step {
+        Targets::PerStep { values, outputs: 1 }
+    } else {
+        Targets::Real { values, outputs: 1 }
+    };
+    SequenceDataset::new(inputs, [n, seq, 1], targets).unwrap()
+}
+
+/// A step whose loss overflows between two reads: the steps after it have run on its NaN
+/// weights before the read finds it, and the model handed back is still the one from before
+/// that step, the same as when every loss is read at once; with truncated BPTT, from before
+/// the diverged chunk.
+#[test]
+fn a_loss_that_diverges_between_reads_hands_back_the_model_from_before_its_step() {
+    let device = common::default_cpu();
+    let cases = [
+        (
+            "per sequence",
+            diverging_at_batch(4, false),
+            None,
+            Readout::Last,
+        ),
+        ("tbptt", diverging_at_batch(5, true), Some(2), Readout::All),
+    ];
+    for (what, data, tbptt, readout) in cases {
+        let run = |sync_every: usize| {
+            let config = quiet(Objective::Regression)
+                .with_shuffle(false)
+                .with_batch_size(4)
+                .with_tbptt(tbptt)
+                .with_sync_every(sync_every);
+            let model = SequenceModelConfig::new(CellType::Gru, 1, 8, 1)
+                .with_readout(readout)
+                .with_seed(Some(5))
+                .init(&device);
+            Trainer::new(config).fit(model, &data, None).unwrap_err()
+        };
+        let reference = run(1);
+        let step = if tbptt.is_some() { 5 } else { 4 };
+        assert!(
+            matches!(reference.error, TrainError::Diverged { epoch: 1, step: s, .. } if s == step),
+            "{what}: {}",
+            reference.error
+        );
+        let expected = parameters(&reference.partial.unwrap().model);
+        assert!(expected.iter().all(|v| v.is_finite()), "{what}");
+        for sync_every in [2, 3, 16] {
+            let err = run(sync_every);
+            assert_eq!(
+                err.error, reference.error,
+                "{what}, sync_every {sync_every}"
+            );
+            let model = err.partial.expect("the last good model comes back").model;
+            assert_eq!(
+                parameters(&model),
+                expected,
+                "{what}, sync_every {sync_every}"
+            );
+        }
+    }
 }

@@ -76,6 +76,14 @@ pub struct TrainerConfig {
     /// this many steps; the state is carried from chunk to chunk and detached in between, so
     /// gradients reach back at most this far. `None`: whole sequences.
     pub tbptt: Option<usize>,
+    /// Training steps between two reads of their losses and metrics from the device (and at
+    /// the end of every epoch, and before a stop). Reading makes the host wait for the device,
+    /// which on a GPU costs more than a small step; between reads the steps queue up. A NaN or
+    /// infinite loss still stops training with the model from before its step (the steps
+    /// since the last read are replayed from the model and optimizer kept then), and the loss
+    /// history is the same for every value. The progress bar moves at each read.
+    #[config(default = 16)]
+    pub sync_every: usize,
 }
 
 impl TrainerConfig {
@@ -92,7 +100,8 @@ impl TrainerConfig {
     /// [`ZeroPatience`](TrainError::ZeroPatience),
     /// [`InvalidMinDelta`](TrainError::InvalidMinDelta),
     /// [`ZeroCheckpointInterval`](TrainError::ZeroCheckpointInterval),
-    /// [`ZeroTbptt`](TrainError::ZeroTbptt).
+    /// [`ZeroTbptt`](TrainError::ZeroTbptt),
+    /// [`ZeroSyncInterval`](TrainError::ZeroSyncInterval).
     pub fn validate(&self) -> Result<(), TrainError> {
         if let Some(stopping) = &self.early_stopping {
             if stopping.patience == 0 {
@@ -109,6 +118,9 @@ impl TrainerConfig {
         }
         if self.tbptt == Some(0) {
             return Err(TrainError::ZeroTbptt);
+        }
+        if self.sync_every == 0 {
+            return Err(TrainError::ZeroSyncInterval);
         }
         if self.epochs == 0 {
             return Err(TrainError::ZeroEpochs);

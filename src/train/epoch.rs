@@ -14,8 +14,9 @@ use super::history::EpochRecord;
 use super::loader::loaded;
 use super::progress::Progress;
 use super::stop::StopHandle;
-use super::strategy::{Step, TrainingStrategy};
+use super::strategy::TrainingStrategy;
 use super::sums::EpochSums;
+use super::window::{PendingStep, Window};
 use crate::data::{SequenceBatch, SequenceDataset, data_loader};
 use crate::model::Trainable;
 
@@ -55,6 +56,8 @@ pub(crate) struct Epochs<'a> {
     stop: &'a StopHandle,
     seed: u64,
     learning_rate: f64,
+    /// Training steps between two reads of their losses.
+    sync_every: usize,
     /// Batches per epoch.
     pub batches: usize,
 }
@@ -89,6 +92,7 @@ impl<'a> Epochs<'a> {
             stop,
             seed: config.seed,
             learning_rate: config.learning_rate,
+            sync_every: config.sync_every,
             batches,
         }
     }
@@ -98,9 +102,9 @@ impl<'a> Epochs<'a> {
     /// The device's random generator is seeded before every step from the trainer's seed, the
     /// epoch and the step, so that dropout is reproducible and a resumed run draws the masks the
     /// uninterrupted run would have drawn.
-    pub(crate) fn train<M: Trainable>(
+    pub(crate) fn train<M: Trainable, S: TrainingStrategy<M>>(
         &mut self,
-        strategy: &mut impl TrainingStrategy<M>,
+        strategy: &mut S,
         mut model: M,
         epoch: usize,
         start: EpochStart,
@@ -109,25 +113,39 @@ impl<'a> Epochs<'a> {
         self.progress.start_epoch(epoch);
         let mut sums = start.sums;
         let mut learning_rate = self.learning_rate;
+        let mut window = Window::new(&model, strategy);
+        let loader = Arc::clone(&self.loader);
         // The steps before `start.skip` were trained before the checkpoint was saved.
-        for (index, batch) in self.loader.iter().enumerate().skip(start.skip) {
+        for (index, batch) in loader.iter().enumerate().skip(start.skip) {
             let step = index + 1;
-            self.device.seed(step_seed(self.seed, epoch, step));
+            let seed = step_seed(self.seed, epoch, step);
+            self.device.seed(seed);
             let batch = loaded(batch, "a training")?;
             sums.sequences += batch.inputs.dims()[0];
             let lr = self.scheduler.step();
             learning_rate = lr.base();
-            model = match strategy.step(model, batch, lr, &mut sums)? {
-                Step::Taken(model) => model,
-                Step::Diverged { model, loss } => {
-                    return Ok(EpochEnd::Diverged { model, step, loss });
-                }
-            };
-            self.progress.step(sums.mean_loss(), sums.sequences);
-            if self.stop.is_stopped() && step < self.batches {
+            let (stepped, scores) = strategy.step(model, batch.clone(), lr.clone(), None)?;
+            model = stepped;
+            window.push(PendingStep {
+                step,
+                seed,
+                batch,
+                lr,
+                scores,
+            });
+            let stopping = self.stop.is_stopped() && step < self.batches;
+            if (window.len() == self.sync_every || stopping)
+                && let Some(diverged) = self.settle(&mut window, &mut sums, &model, strategy)?
+            {
+                return Ok(diverged);
+            }
+            if stopping {
                 sums.seconds += started.elapsed().as_secs_f64();
                 return Ok(EpochEnd::Interrupted { model, sums, step });
             }
+        }
+        if let Some(diverged) = self.settle(&mut window, &mut sums, &model, strategy)? {
+            return Ok(diverged);
         }
         sums.seconds += started.elapsed().as_secs_f64();
         Ok(EpochEnd::Finished {
@@ -135,6 +153,29 @@ impl<'a> Epochs<'a> {
             sums,
             learning_rate,
         })
+    }
+
+    /// Reads the losses of the steps in `window`: `None` when they are all finite (their sums
+    /// added, the progress reported), or the epoch's end at the first diverged step, with the
+    /// model from before it.
+    fn settle<M: Trainable, S: TrainingStrategy<M>>(
+        &mut self,
+        window: &mut Window<M, S>,
+        sums: &mut EpochSums,
+        model: &M,
+        strategy: &mut S,
+    ) -> Result<Option<EpochEnd<M>>, TrainError> {
+        match window.settle(sums, model, strategy) {
+            Ok(()) => {
+                self.progress.step(sums.mean_loss(), sums.sequences);
+                Ok(None)
+            }
+            Err(divergence) => Ok(Some(EpochEnd::Diverged {
+                model: window.replay(divergence, strategy, &self.device)?,
+                step: divergence.step,
+                loss: divergence.loss,
+            })),
+        }
     }
 
     /// Reports a finished epoch's record: the progress bar closes, a line is printed.

@@ -67,6 +67,9 @@ pub enum TrainError {
     /// Truncated BPTT in chunks of 0 steps.
     #[error("invalid trainer config: tbptt must be at least 1 step, found 0")]
     ZeroTbptt,
+    /// Losses read back every 0 steps.
+    #[error("invalid trainer config: sync_every must be at least 1 step, found 0")]
+    ZeroSyncInterval,
     /// Truncated BPTT asked of a model or data that cannot do it.
     #[error(
         "truncated BPTT (TrainerConfig::tbptt) needs a model that carries its state across chunks and sequences of equal length: {reason}"

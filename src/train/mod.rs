@@ -37,6 +37,7 @@ mod stop;
 mod strategy;
 mod sums;
 mod trainer;
+mod window;
 
 pub use checkpoint::CheckpointConfig;
 pub use config::TrainerConfig;

@@ -6,44 +6,47 @@
 
 use burn::lr_scheduler::module_lr_scheduler::ModuleLearningRate;
 use burn::optim::{GradientsParams, ModuleOptimizer, OptimizerRecord};
+use burn::tensor::Tensor;
 
 use super::config::TrainerConfig;
 use super::error::TrainError;
 use super::objective::{BatchScore, Objective, score, score_batch};
-use super::sums::EpochSums;
 use crate::data::{BatchTargets, SequenceBatch};
 use crate::model::{RecurrentState, Trainable};
 
-/// What a training step did.
-pub(crate) enum Step<M> {
-    /// The model after the update.
-    Taken(M),
-    /// The loss was not finite: the model before the update, and the loss.
-    Diverged {
-        /// The model before the step.
-        model: M,
-        /// The NaN or infinite loss.
-        loss: f32,
-    },
+/// One optimizer step's loss and metric, still on the device: the epoch loop reads them in
+/// batches (`window.rs`), so that a step never waits for the device.
+#[derive(Debug, Clone)]
+pub(crate) struct StepScore {
+    /// The step's mean loss, `[1]`.
+    pub loss: Tensor<1>,
+    /// The step's metric summed over its items, `[1]`.
+    pub metric_sum: Tensor<1>,
+    /// The items (sequences, or valid steps for per-step targets) scored.
+    pub count: usize,
 }
 
-/// Turns a batch into an optimizer step.
-pub(crate) trait TrainingStrategy<M: Trainable> {
-    /// One optimizer step on `batch` at learning rate `lr` (with truncated BPTT, one per
-    /// chunk), adding its loss and metric to `sums`.
+/// Turns a batch into optimizer steps. `Clone`, so that the epoch loop can keep the strategy
+/// from before the steps whose losses it has not read yet, and go back to it.
+pub(crate) trait TrainingStrategy<M: Trainable>: Clone {
+    /// The optimizer steps on `batch` at learning rate `lr`: one, or with truncated BPTT one
+    /// per scored chunk, at most `limit` of them (`None`: all). Returns the model after them
+    /// and each one's score, unread: a step with a non-finite loss is taken like any other,
+    /// and the epoch loop goes back to the model from before it.
     fn step(
         &mut self,
         model: M,
         batch: SequenceBatch,
         lr: ModuleLearningRate,
-        sums: &mut EpochSums,
-    ) -> Result<Step<M>, TrainError>;
+        limit: Option<usize>,
+    ) -> Result<(M, Vec<StepScore>), TrainError>;
 
     /// The optimizer's state, for a checkpoint.
     fn optimizer_record(&self) -> OptimizerRecord;
 }
 
 /// Every step on the model's own device.
+#[derive(Clone)]
 pub(crate) struct SingleDevice {
     optimizer: ModuleOptimizer,
     objective: Objective,
@@ -64,23 +67,20 @@ impl SingleDevice {
         }
     }
 
-    /// One optimizer step on a scored batch (or chunk), adding its loss and metric to `sums`;
-    /// the model back unchanged with the loss when the loss is not finite.
+    /// One optimizer step on a scored batch (or chunk), whatever its loss.
     fn descend<M: Trainable>(
         &mut self,
         model: M,
         lr: ModuleLearningRate,
         scored: BatchScore,
-        sums: &mut EpochSums,
-    ) -> Step<M> {
-        let loss: f32 = scored.loss.clone().into_scalar();
-        if !loss.is_finite() {
-            return Step::Diverged { model, loss };
-        }
-        let metric: f32 = scored.metric_sum.clone().into_scalar();
-        sums.add(loss, metric, scored.count);
+    ) -> (M, StepScore) {
+        let score = StepScore {
+            loss: scored.loss.clone().inner(),
+            metric_sum: scored.metric_sum.inner(),
+            count: scored.count,
+        };
         let grads = GradientsParams::from_grads(scored.loss.backward(), &model);
-        Step::Taken(self.optimizer.step(lr, model, grads))
+        (self.optimizer.step(lr, model, grads), score)
     }
 
     /// Truncated backpropagation through time over one batch: its sequences in chunks of `k`
@@ -93,12 +93,16 @@ impl SingleDevice {
         batch: SequenceBatch,
         k: usize,
         lr: ModuleLearningRate,
-        sums: &mut EpochSums,
-    ) -> Result<Step<M>, TrainError> {
+        limit: usize,
+    ) -> Result<(M, Vec<StepScore>), TrainError> {
         let seq = batch.inputs.dims()[1];
         let per_step = matches!(batch.targets, BatchTargets::PerStep(_));
         let mut state: Option<RecurrentState> = None;
+        let mut scores = Vec::new();
         for start in (0..seq).step_by(k) {
+            if scores.len() == limit {
+                break;
+            }
             let len = k.min(seq - start);
             let inputs = batch.inputs.clone().narrow(1, start, len);
             let (output, next) =
@@ -116,12 +120,11 @@ impl SingleDevice {
                 other => other.clone(),
             };
             let scored = score(self.objective, output, &targets, None)?;
-            model = match self.descend(model, lr.clone(), scored, sums) {
-                Step::Taken(model) => model,
-                diverged => return Ok(diverged),
-            };
+            let (stepped, step_score) = self.descend(model, lr.clone(), scored);
+            model = stepped;
+            scores.push(step_score);
         }
-        Ok(Step::Taken(model))
+        Ok((model, scores))
     }
 }
 
@@ -131,14 +134,17 @@ impl<M: Trainable> TrainingStrategy<M> for SingleDevice {
         model: M,
         batch: SequenceBatch,
         lr: ModuleLearningRate,
-        sums: &mut EpochSums,
-    ) -> Result<Step<M>, TrainError> {
+        limit: Option<usize>,
+    ) -> Result<(M, Vec<StepScore>), TrainError> {
+        let limit = limit.unwrap_or(usize::MAX);
         match self.tbptt.filter(|&k| batch.inputs.dims()[1] > k) {
+            _ if limit == 0 => Ok((model, Vec::new())),
             None => {
                 let scored = score_batch(&model, self.objective, batch)?;
-                Ok(self.descend(model, lr, scored, sums))
+                let (model, score) = self.descend(model, lr, scored);
+                Ok((model, vec![score]))
             }
-            Some(k) => self.descend_in_chunks(model, batch, k, lr, sums),
+            Some(k) => self.descend_in_chunks(model, batch, k, lr, limit),
         }
     }
 
