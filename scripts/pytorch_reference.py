@@ -71,6 +71,18 @@ def build(cell, num_layers, bidirectional, bias, input_size=INPUT_SIZE, hidden=H
     )
 
 
+def write_case_files(out_dir, name, module, data):
+    """Writes a case's folder: the module's state_dict as weights.pt and weights.safetensors,
+    and `data` as data.safetensors. Returns the folder."""
+    case_dir = os.path.join(out_dir, name)
+    os.makedirs(case_dir, exist_ok=True)
+    state_dict = {k: v.detach().contiguous() for k, v in module.state_dict().items()}
+    torch.save(state_dict, os.path.join(case_dir, "weights.pt"))
+    save_file(state_dict, os.path.join(case_dir, "weights.safetensors"))
+    save_file({k: v.contiguous() for k, v in data.items()}, os.path.join(case_dir, "data.safetensors"))
+    return case_dir
+
+
 def write_case(out_dir, name, cell, num_layers, bidirectional, bias, given_state, seq, seed, lengths=None):
     torch.manual_seed(seed)
     layer = build(cell, num_layers, bidirectional, bias)
@@ -120,12 +132,7 @@ def write_case(out_dir, name, cell, num_layers, bidirectional, bias, given_state
     for pname, p in layer.named_parameters():
         data["grad." + pname] = p.grad
 
-    case_dir = os.path.join(out_dir, name)
-    os.makedirs(case_dir, exist_ok=True)
-    state_dict = {k: v.detach().contiguous() for k, v in layer.state_dict().items()}
-    torch.save(state_dict, os.path.join(case_dir, "weights.pt"))
-    save_file(state_dict, os.path.join(case_dir, "weights.safetensors"))
-    save_file({k: v.contiguous() for k, v in data.items()}, os.path.join(case_dir, "data.safetensors"))
+    write_case_files(out_dir, name, layer, data)
     line = f"{name} cell={cell} layers={num_layers} bidirectional={int(bidirectional)} bias={int(bias)} state={int(given_state)} seq={seq}"
     if lengths:
         line += " lengths=" + ",".join(str(n) for n in lengths)
@@ -229,12 +236,7 @@ def write_cell_case(out_dir, name, cell, bias, seed):
     if is_lstm:
         data["c0"] = c0
         data["c"] = torch.stack(cs)
-    case_dir = os.path.join(out_dir, name)
-    os.makedirs(case_dir, exist_ok=True)
-    state_dict = {k: v.detach().contiguous() for k, v in module.state_dict().items()}
-    torch.save(state_dict, os.path.join(case_dir, "weights.pt"))
-    save_file(state_dict, os.path.join(case_dir, "weights.safetensors"))
-    save_file({k: v.contiguous() for k, v in data.items()}, os.path.join(case_dir, "data.safetensors"))
+    case_dir = write_case_files(out_dir, name, module, data)
     if is_lstm and bias:
         model = torch.nn.Module()
         model.cell = module

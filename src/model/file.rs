@@ -125,11 +125,15 @@ pub fn save_with_config<M: Module, C: Serialize>(
     config: &C,
 ) -> Result<(), ModelError> {
     let dir = dir.as_ref();
-    let config = serde_json::to_value(config).map_err(|e| ModelError::SaveFailed {
+    write_folder(model, dir, MODEL_FORMAT, Some(config_json(dir, config)?))
+}
+
+/// `config` as the JSON value saved in `dir/model.bpk`.
+fn config_json<C: Serialize>(dir: &Path, config: &C) -> Result<serde_json::Value, ModelError> {
+    serde_json::to_value(config).map_err(|e| ModelError::SaveFailed {
         path: dir.join(WEIGHTS_FILE),
         reason: format!("the config cannot be written as JSON: {e}"),
-    })?;
-    write_folder(model, dir, MODEL_FORMAT, Some(config))
+    })
 }
 
 /// Writes `model` to the folder `dir`: `model.bpk` with the `format` marker and the config (if
@@ -383,10 +387,7 @@ impl SequenceModel {
     /// written (when only `model.json` fails, the model itself is saved).
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<(), ModelError> {
         let dir = dir.as_ref();
-        let config = serde_json::to_value(self.config()).map_err(|e| ModelError::SaveFailed {
-            path: dir.join(WEIGHTS_FILE),
-            reason: e.to_string(),
-        })?;
+        let config = config_json(dir, self.config())?;
         write_folder(self, dir, SEQUENCE_FORMAT, Some(config))
     }
 
