@@ -80,10 +80,13 @@ pub mod train;
 
 pub use error::RecurrentError;
 
-/// Internals for the crate's own benchmarks; not part of the API and not covered by semver.
+/// Internals for the crate's own benchmarks and tests; not part of the API and not covered by
+/// semver.
 #[doc(hidden)]
 pub mod __bench {
-    pub use crate::kernels::bench::PackedProduct;
+    #[cfg(feature = "wgpu")]
+    pub use crate::kernels::bench::Launches;
+    pub use crate::kernels::bench::{PackedProduct, set_fused};
 }
 
 /// The README's code, compiled with the doctests so it cannot drift from the API.

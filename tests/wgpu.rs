@@ -23,26 +23,13 @@ fn wgpu() -> Device {
     recurrent::device::from_name("wgpu").unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The cases that cover every cell, depth, direction and bias setting at least once, plus the
-/// 60-step sequences: a focused subset, since every new shape compiles kernels.
-fn wgpu_cases() -> Vec<common::parity::Fixture> {
-    fixtures()
-        .into_iter()
-        .filter(|f| {
-            let name = &f.case.name;
-            name.ends_with("_long")
-                || name.ends_with("_l1_uni_nobias_zero")
-                || name.ends_with("_l2_bi_bias_state")
-                || name.ends_with("_l3_uni_bias_state")
-        })
-        .collect()
-}
-
+/// Every layer case, forward and gradients, through the fused GPU kernel (which
+/// `wgpu_fused_path.rs` checks is the path taken).
 #[test]
 fn layers_match_pytorch_on_wgpu() {
     let device = wgpu();
-    let cases = wgpu_cases();
-    assert_eq!(cases.len(), 16);
+    let cases = fixtures();
+    assert_eq!(cases.len(), 100);
     for f in &cases {
         check_forward(f, "wgpu", &device, TOLERANCE);
     }
@@ -52,16 +39,12 @@ fn layers_match_pytorch_on_wgpu() {
     }
 }
 
-/// Packed sequences on wgpu (the tensor-op path's masks): one bidirectional two-layer case
-/// per cell, with a given state.
+/// Every packed-sequence case on wgpu, forward and gradients.
 #[test]
 fn packed_sequences_match_pytorch_on_wgpu() {
     let device = wgpu();
-    let cases: Vec<_> = packed_fixtures()
-        .into_iter()
-        .filter(|f| f.case.name.ends_with("_l2_bi_state_packed"))
-        .collect();
-    assert_eq!(cases.len(), 4);
+    let cases = packed_fixtures();
+    assert_eq!(cases.len(), 36);
     for f in &cases {
         check_forward(f, "wgpu", &device, TOLERANCE);
         check_gradients(f, "wgpu", &device.clone().autodiff(), TOLERANCE);

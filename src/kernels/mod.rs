@@ -21,11 +21,26 @@
 
 mod autodiff;
 mod cpu;
+#[cfg(feature = "wgpu")]
+mod cube;
 
-/// The kernel's matrix products, public only for `benches/products.rs` (not part of the API).
+/// What the benches and tests reach inside the kernels (not part of the API): the matrix
+/// products (`benches/products.rs`), the switch to the tensor-op path, and on wgpu a count of
+/// kernel launches.
 #[doc(hidden)]
 pub mod bench {
+    use std::sync::atomic::Ordering;
+
     use super::cpu::packed::PackedMatrix;
+
+    /// Lets the layers take the fused kernel where it applies (the default), or with `false`
+    /// pins them to the tensor-op path, process-wide: the "before" of the dispatch counts.
+    pub fn set_fused(enabled: bool) {
+        super::FUSED.store(enabled, Ordering::Relaxed);
+    }
+
+    #[cfg(feature = "wgpu")]
+    pub use super::cube::Launches;
 
     /// A right operand packed once, as the recurrence packs `W_hh` once per call.
     pub struct PackedProduct(PackedMatrix);
@@ -49,11 +64,12 @@ pub mod bench {
 }
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, DispatchDevice, TensorMetadata, backend_extension};
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::tensor::{DType, Device, Shape, Tensor, TensorData};
 
 use crate::cell::CellKind;
 use cpu::host::{Dims, Inputs};
@@ -61,6 +77,7 @@ use cpu::parallel;
 
 /// The fused kernel as a Burn backend extension.
 #[backend_extension(
+    Cube: cfg(feature = "wgpu"),
     Flex: cfg(feature = "flex"),
     NdArray: cfg(feature = "ndarray"),
     Autodiff
@@ -80,10 +97,8 @@ pub(crate) trait RecurrentKernel: Backend {
         reverse: bool,
         lengths: Option<Arc<[usize]>>,
     ) -> FloatTensor<Self> {
-        let device = x.device();
-        let (dims, inputs) = host_inputs::<Self>([x, h0, c0, w_ih, w_hh, b_ih, b_hh]);
-        let (out, _) = parallel::forward(cell, reverse, dims, inputs, lengths.as_deref(), false);
-        from_host::<Self>(out, [dims.seq + 2, dims.batch, dims.hidden], &device)
+        let inputs = [x, h0, c0, w_ih, w_hh, b_ih, b_hh];
+        host_forward::<Self>(inputs, cell, reverse, lengths.as_deref(), false).0
     }
 }
 
@@ -92,10 +107,161 @@ impl RecurrentKernel for burn::backend::Flex {}
 #[cfg(feature = "ndarray")]
 impl RecurrentKernel for burn::backend::NdArray {}
 
-/// Whether [`direction`] runs on this device and float type: the CPU backends, with or without
-/// autodiff, in f32.
+// `burn::backend::Cube` is this backend while Burn's `fusion` feature is off (see `applies`).
+#[cfg(feature = "wgpu")]
+impl RecurrentKernel for burn_cubecl::CubeBackend {
+    fn recurrent_direction(
+        x: FloatTensor<Self>,
+        h0: FloatTensor<Self>,
+        c0: FloatTensor<Self>,
+        w_ih: FloatTensor<Self>,
+        w_hh: FloatTensor<Self>,
+        b_ih: FloatTensor<Self>,
+        b_hh: FloatTensor<Self>,
+        cell: CellKind,
+        reverse: bool,
+        lengths: Option<Arc<[usize]>>,
+    ) -> FloatTensor<Self> {
+        let inputs = [x, h0, c0, w_ih, w_hh, b_ih, b_hh];
+        cube::forward(inputs, cell, reverse, lengths.as_deref(), false).0
+    }
+}
+
+/// A backend with a fused direction and its backward pass, which the autodiff node
+/// ([`autodiff`]) calls: the host kernel on the CPU backends, the CubeCL one on wgpu.
+pub(crate) trait FusedBackend: Backend {
+    /// What the forward pass keeps for the backward pass.
+    type Saved: Clone + Send + std::fmt::Debug + 'static;
+
+    /// The direction's output `[seq + 2, batch, H]` (see [`direction`]), and with `save` what
+    /// [`FusedBackend::fused_backward`] reads.
+    fn fused_forward(
+        inputs: [FloatTensor<Self>; 7],
+        cell: CellKind,
+        reverse: bool,
+        lengths: Option<&[usize]>,
+        save: bool,
+    ) -> (FloatTensor<Self>, Option<Self::Saved>);
+
+    /// The gradients of the seven inputs, in [`direction`]'s order, for those `need` marks.
+    fn fused_backward(
+        saved: Self::Saved,
+        grad_out: FloatTensor<Self>,
+        need: [bool; 7],
+    ) -> [Option<FloatTensor<Self>>; 7];
+}
+
+/// What the host kernel keeps: its saved activations, and the inputs' shapes (their
+/// gradients have them).
+#[derive(Debug, Clone)]
+pub(crate) struct HostSaved {
+    saved: Arc<parallel::SavedChunks>,
+    shapes: [Shape; 7],
+}
+
+/// Implements [`FusedBackend`] for a CPU backend with the host kernel.
+macro_rules! host_fused_backend {
+    ($backend:ty) => {
+        impl FusedBackend for $backend {
+            type Saved = HostSaved;
+
+            fn fused_forward(
+                inputs: [FloatTensor<Self>; 7],
+                cell: CellKind,
+                reverse: bool,
+                lengths: Option<&[usize]>,
+                save: bool,
+            ) -> (FloatTensor<Self>, Option<HostSaved>) {
+                host_forward::<Self>(inputs, cell, reverse, lengths, save)
+            }
+
+            fn fused_backward(
+                saved: HostSaved,
+                grad_out: FloatTensor<Self>,
+                need: [bool; 7],
+            ) -> [Option<FloatTensor<Self>>; 7] {
+                host_backward::<Self>(&saved, grad_out, need)
+            }
+        }
+    };
+}
+#[cfg(feature = "flex")]
+host_fused_backend!(burn::backend::Flex);
+#[cfg(feature = "ndarray")]
+host_fused_backend!(burn::backend::NdArray);
+
+#[cfg(feature = "wgpu")]
+impl FusedBackend for burn_cubecl::CubeBackend {
+    type Saved = cube::CubeSaved;
+
+    fn fused_forward(
+        inputs: [FloatTensor<Self>; 7],
+        cell: CellKind,
+        reverse: bool,
+        lengths: Option<&[usize]>,
+        save: bool,
+    ) -> (FloatTensor<Self>, Option<cube::CubeSaved>) {
+        cube::forward(inputs, cell, reverse, lengths, save)
+    }
+
+    fn fused_backward(
+        saved: cube::CubeSaved,
+        grad_out: FloatTensor<Self>,
+        need: [bool; 7],
+    ) -> [Option<FloatTensor<Self>>; 7] {
+        cube::backward(saved, grad_out, need)
+    }
+}
+
+/// The host kernel's forward pass: reads the inputs, runs [`parallel::forward`], writes the
+/// output back as a tensor.
+fn host_forward<B: Backend>(
+    inputs: [FloatTensor<B>; 7],
+    cell: CellKind,
+    reverse: bool,
+    lengths: Option<&[usize]>,
+    save: bool,
+) -> (FloatTensor<B>, Option<HostSaved>) {
+    let shapes = inputs.each_ref().map(|t| t.shape());
+    let device = inputs[0].device();
+    let (dims, inputs) = host_inputs::<B>(inputs);
+    let (out, saved) = parallel::forward(cell, reverse, dims, inputs, lengths, save);
+    let out = from_host::<B>(out, [dims.seq + 2, dims.batch, dims.hidden], &device);
+    let saved = saved.map(|saved| HostSaved {
+        saved: Arc::new(saved),
+        shapes,
+    });
+    (out, saved)
+}
+
+/// The host kernel's backward pass ([`parallel::backward`]) from a gradient tensor.
+fn host_backward<B: Backend>(
+    saved: &HostSaved,
+    grad_out: FloatTensor<B>,
+    need: [bool; 7],
+) -> [Option<FloatTensor<B>>; 7] {
+    let device = grad_out.device();
+    let grad_out = to_host::<B>(grad_out);
+    let g = parallel::backward(&saved.saved, &grad_out, need[0]);
+    let values = [g.x, g.h0, g.c0, g.w_ih, g.w_hh, g.b_ih, g.b_hh];
+    let mut grads =
+        values
+            .into_iter()
+            .zip(saved.shapes.clone())
+            .zip(need)
+            .map(|((value, shape), need)| {
+                need.then(|| B::float_from_data(TensorData::new(value, shape), &device))
+            });
+    std::array::from_fn(|_| grads.next().flatten())
+}
+
+/// Whether the fused kernel may be used at all (see [`bench::set_fused`]).
+static FUSED: AtomicBool = AtomicBool::new(true);
+
+/// Whether [`direction`] runs on this device and float type: the CPU backends and wgpu, with
+/// or without autodiff, in f32.
 pub(crate) fn applies(device: &Device, dtype: DType) -> bool {
-    if dtype != DType::F32 {
+    if dtype != DType::F32 || !FUSED.load(Ordering::Relaxed) {
         return false;
     }
     let mut dispatch = device.as_dispatch().clone();
@@ -107,6 +273,8 @@ pub(crate) fn applies(device: &Device, dtype: DType) -> bool {
         DispatchDevice::Flex(_) => true,
         #[cfg(feature = "ndarray")]
         DispatchDevice::NdArray(_) => true,
+        #[cfg(feature = "wgpu")]
+        DispatchDevice::Cube(device) => device.runtime() == burn::backend::RuntimeId::Wgpu,
         _ => false,
     }
 }
