@@ -2,22 +2,32 @@
 //! CubeCL's launch observer, one `StepForward` launch per step and direction, and one
 //! `StepBackward` per step plus one per direction in the backward pass.
 //!
-//! Alone in its test binary: the launch observer is process-wide, so a test running beside it
-//! would add its launches to the count.
+//! And bad input gets the CPU's checked errors on wgpu, before anything is launched.
+//!
+//! In a test binary of their own, one test at a time: the launch observer is process-wide, so a
+//! test running beside another would count its launches too.
 #![cfg(feature = "wgpu")]
 
-use burn::tensor::{Distribution, Tensor};
+use std::sync::Mutex;
+
+use burn::tensor::{Device, Distribution, Tensor};
 use recurrent::__bench::Launches;
-use recurrent::{GruConfig, LstmConfig, Recurrent, SimpleRnnConfig};
+use recurrent::{GruConfig, LayerError, LstmConfig, Recurrent, RecurrentState, SimpleRnnConfig};
+
+/// Held by each test while it counts.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn wgpu() -> Device {
+    recurrent::device::from_name("wgpu").unwrap_or_else(|e| panic!("{e}"))
+}
 
 /// A layer's forward pass over the test input.
 type Forward<'a> = Box<dyn Fn() -> Tensor<3> + 'a>;
 
 #[test]
 fn wgpu_f32_layers_take_the_fused_kernel() {
-    let device = recurrent::device::from_name("wgpu")
-        .unwrap_or_else(|e| panic!("{e}"))
-        .autodiff();
+    let _counting = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let device = wgpu().autodiff();
     let (seq, layers, directions) = (7, 2, 2);
     let rnn = SimpleRnnConfig::new(3, 5)
         .with_num_layers(layers)
@@ -56,4 +66,44 @@ fn wgpu_f32_layers_take_the_fused_kernel() {
         );
         assert!(x.grad(&grads).is_some(), "{name}: the input has a gradient");
     }
+}
+
+/// The same mistakes give the same errors on wgpu as on the CPU, and nothing reaches the GPU.
+#[test]
+fn bad_input_is_refused_on_wgpu_before_any_launch() {
+    let _counting = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let errors = |device: &Device| -> Vec<LayerError> {
+        let lstm = LstmConfig::new(3, 4).with_num_layers(2).init(device);
+        let input = || Tensor::<3>::zeros([2, 5, 3], device);
+        let state = |rows: usize, cell: bool| RecurrentState {
+            hidden: Tensor::zeros([rows, 2, 4], device),
+            cell: cell.then(|| Tensor::zeros([rows, 2, 4], device)),
+        };
+        vec![
+            lstm.try_forward(Tensor::zeros([2, 5, 7], device), None),
+            lstm.try_forward(Tensor::zeros([0, 5, 3], device), None),
+            lstm.try_forward(Tensor::zeros([2, 0, 3], device), None),
+            lstm.try_forward(input(), Some(state(1, true))),
+            lstm.try_forward(input(), Some(state(2, false))),
+            lstm.try_forward_with_lengths(input(), &[5], None),
+            lstm.try_forward_with_lengths(input(), &[5, 6], None),
+            lstm.try_forward_with_lengths(input(), &[0, 5], None),
+        ]
+        .into_iter()
+        .map(|result| result.expect_err("a mistake"))
+        .collect()
+    };
+    let on_cpu = errors(&Device::flex());
+    let launches = Launches::record();
+    let on_gpu = errors(&wgpu());
+    assert_eq!(on_gpu, on_cpu);
+    let kernels: Vec<_> = launches
+        .names()
+        .into_iter()
+        .filter(|name| name.contains("StepForward") || name.contains("Matmul"))
+        .collect();
+    assert!(
+        kernels.is_empty(),
+        "launched before the checks failed: {kernels:?}"
+    );
 }

@@ -65,7 +65,7 @@ pub mod bench {
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, DispatchDevice, TensorMetadata, backend_extension};
@@ -107,9 +107,10 @@ impl RecurrentKernel for burn::backend::Flex {}
 #[cfg(feature = "ndarray")]
 impl RecurrentKernel for burn::backend::NdArray {}
 
-// `burn::backend::Cube` is this backend while Burn's `fusion` feature is off (see `applies`).
+// `burn::backend::Cube` is `CubeBackend`, with the CubeCL kernel, while Burn's `fusion` feature
+// is off, and `Fusion<CubeBackend>` when it is on (see `applies`): either has a `FusedBackend`.
 #[cfg(feature = "wgpu")]
-impl RecurrentKernel for burn_cubecl::CubeBackend {
+impl RecurrentKernel for burn::backend::Cube {
     fn recurrent_direction(
         x: FloatTensor<Self>,
         h0: FloatTensor<Self>,
@@ -123,7 +124,7 @@ impl RecurrentKernel for burn_cubecl::CubeBackend {
         lengths: Option<Arc<[usize]>>,
     ) -> FloatTensor<Self> {
         let inputs = [x, h0, c0, w_ih, w_hh, b_ih, b_hh];
-        cube::forward(inputs, cell, reverse, lengths.as_deref(), false).0
+        Self::fused_forward(inputs, cell, reverse, lengths.as_deref(), false).0
     }
 }
 
@@ -159,10 +160,10 @@ pub(crate) struct HostSaved {
     shapes: [Shape; 7],
 }
 
-/// Implements [`FusedBackend`] for a CPU backend with the host kernel.
+/// Implements [`FusedBackend`] with the host kernel.
 macro_rules! host_fused_backend {
-    ($backend:ty) => {
-        impl FusedBackend for $backend {
+    ($backend:ty $(, $param:ident: $bound:path)?) => {
+        impl$(<$param: $bound>)? FusedBackend for $backend {
             type Saved = HostSaved;
 
             fn fused_forward(
@@ -189,6 +190,10 @@ macro_rules! host_fused_backend {
 host_fused_backend!(burn::backend::Flex);
 #[cfg(feature = "ndarray")]
 host_fused_backend!(burn::backend::NdArray);
+// Under Burn's `fusion`, which has no CubeCL kernel of ours yet, `applies` sends wgpu to the
+// tensor-op path; this impl only completes the types (it would be correct, reading to the host).
+#[cfg(feature = "wgpu")]
+host_fused_backend!(burn_fusion::Fusion<B>, B: burn_fusion::FusionBackend);
 
 #[cfg(feature = "wgpu")]
 impl FusedBackend for burn_cubecl::CubeBackend {
@@ -274,9 +279,20 @@ pub(crate) fn applies(device: &Device, dtype: DType) -> bool {
         #[cfg(feature = "ndarray")]
         DispatchDevice::NdArray(_) => true,
         #[cfg(feature = "wgpu")]
-        DispatchDevice::Cube(device) => device.runtime() == burn::backend::RuntimeId::Wgpu,
+        DispatchDevice::Cube(device) => {
+            device.runtime() == burn::backend::RuntimeId::Wgpu && cube_is_unfused()
+        }
         _ => false,
     }
+}
+
+/// Whether Burn's `Cube` backend is the plain `CubeBackend`, which has the CubeCL kernel: it is
+/// `Fusion<CubeBackend>` when some crate in the build turns on Burn's `fusion` feature (as
+/// `burn`'s default features do with `wgpu`).
+#[cfg(feature = "wgpu")]
+fn cube_is_unfused() -> bool {
+    use std::any::TypeId;
+    TypeId::of::<burn::backend::Cube>() == TypeId::of::<burn_cubecl::CubeBackend>()
 }
 
 /// One direction of one layer over a whole sequence, on a device where [`applies`] holds.
@@ -343,7 +359,7 @@ fn host_inputs<B: Backend>(tensors: [FloatTensor<B>; 7]) -> (Dims, Inputs) {
 
 /// A tensor's values as f32, row-major.
 fn to_host<B: Backend>(tensor: FloatTensor<B>) -> Vec<f32> {
-    let data = ready(B::float_into_data(tensor)).expect("reading a CPU tensor cannot fail");
+    let data = block_on(B::float_into_data(tensor)).expect("reading a tensor back failed");
     data.try_into_vec::<f32>()
         .expect("the fused kernel runs on f32 tensors only")
 }
@@ -357,14 +373,22 @@ fn from_host<B: Backend>(
     B::float_from_data(TensorData::new(values, shape), device)
 }
 
-/// The value of a future that is ready at once, as the CPU backends' reads are.
-fn ready<F: Future>(future: F) -> F::Output {
+/// The value of a future, waiting for it on this thread: at once on the CPU backends, whose
+/// reads are ready when asked for; on a GPU backend until the device has finished.
+fn block_on<F: Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut context = Context::from_waker(&waker);
     let mut future = std::pin::pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(value) => value,
-        Poll::Pending => panic!("a CPU backend's tensor read was not ready"),
+    loop {
+        match future.as_mut().poll(&mut context) {
+            Poll::Ready(value) => return value,
+            Poll::Pending => std::thread::park(),
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The stack through the fused kernel ([`crate::kernels`]): one Burn operation per layer and
 //! direction, with a hand-written backward pass, where [`kernels::applies`] holds (the CPU
-//! backends in f32). Gives the numbers of the tensor-op path (`tensor_ops`), which the tests
+//! backends and wgpu, in f32). Gives the numbers of the tensor-op path (`tensor_ops`), which the tests
 //! check.
 
 use std::sync::Arc;

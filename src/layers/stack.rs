@@ -1,9 +1,10 @@
 //! `RecurrentStack`: layers x directions x time, the one module inside `SimpleRnn`, `Lstm` and
 //! `Gru`. It checks every argument, then runs one of two paths that give the same numbers:
 //!
-//! - the fused kernel (`fused`, [`crate::kernels`]): on the CPU backends in f32, every layer and
-//!   direction is one operation, with or without autodiff;
-//! - Burn's tensor ops (`tensor_ops`): everywhere else (wgpu, other float types).
+//! - the fused kernel (`fused`, [`crate::kernels`]): on the CPU backends and wgpu in f32, every
+//!   layer and direction is one operation, with or without autodiff;
+//! - Burn's tensor ops (`tensor_ops`): everywhere else (other float types, wgpu under Burn's
+//!   `fusion`).
 //!
 //! Sequences of different lengths (padded at the end, with their lengths) follow PyTorch's
 //! packed sequences on both paths: past a row's length its state holds still and its output is
@@ -231,8 +232,8 @@ mod tests {
 
     use super::*;
 
-    /// The fused kernel and the tensor-op path (which wgpu runs, and which the wgpu tests pin to
-    /// PyTorch) give the same outputs, final states and gradients on every option.
+    /// The fused kernel and the tensor-op path (which other float types take) give the same
+    /// outputs, final states and gradients on every option.
     #[test]
     fn fused_and_tensor_op_paths_agree() {
         let cpu = crate::device::available()
