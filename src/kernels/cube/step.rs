@@ -34,6 +34,8 @@ fn sigmoid(x: f32) -> f32 {
 /// through padding), `out[t]` (the output, zero on padding), and on the last step `h_n` and
 /// `c_n` into `out[S]`, `out[S+1]`. The LSTM keeps `c_t` in `chist`; with `save`, the gates
 /// after their activations go to `gates` and the GRU's `W_hn h_{t-1} + b_hn` to `chist`.
+// This kernel is long because each cell's branch is written out in the one kernel it compiles
+// into; splitting it into `#[cube]` helpers is left for the shared-memory version.
 #[cube(launch)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn step_forward(
@@ -175,6 +177,8 @@ pub(crate) fn step_forward(
 /// gradient, writes its gate gradients `dgx[t]` (and the GRU's recurrent-path ones `dgh[t]`)
 /// and `prevh[t] = h_{t-1}`, and leaves its direct part in `carry`; the LSTM's `dc` is carried
 /// in place. After `finish`, `carry` holds the gradient of `h0` and `dc` that of `c0`.
+// This kernel is long because each cell's branch is written out in the one kernel it compiles
+// into; splitting it into `#[cube]` helpers is left for the shared-memory version.
 #[cube(launch)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn step_backward(
