@@ -26,8 +26,11 @@ use step::CubeCell;
 
 type Cube = CubeBackend;
 
-/// Units per cube of the per-step kernels (one unit per batch row and hidden unit).
+/// Units per cube of the per-step kernels (one per hidden unit of the cube's tile).
 const UNITS_PER_CUBE: u32 = 64;
+
+/// Batch rows per cube: each weight a unit loads serves this many products.
+const ROWS_PER_CUBE: usize = 4;
 
 /// What the backward pass reads, all on the device.
 #[derive(Debug, Clone)]
@@ -80,12 +83,24 @@ impl Sizes {
         if reverse { self.seq - 1 - s } else { s }
     }
 
-    /// The launch grid: one unit per `(b, j)`.
+    /// Batch rows per cube (fewer for a smaller batch).
+    fn rows(&self) -> usize {
+        ROWS_PER_CUBE.min(self.batch)
+    }
+
+    /// The launch grid: cubes of [`Self::rows`] batch rows by a tile of hidden units, one unit
+    /// per hidden unit (a tile of 32 when the hidden size fits in one).
     fn grid(&self) -> (CubeCount, CubeDim) {
-        let cubes = ((self.batch * self.hidden) as u32).div_ceil(UNITS_PER_CUBE);
+        let units = if self.hidden <= 32 {
+            32
+        } else {
+            UNITS_PER_CUBE
+        };
+        let columns = (self.hidden as u32).div_ceil(units);
+        let row_tiles = self.batch.div_ceil(self.rows()) as u32;
         (
-            CubeCount::Static(cubes, 1, 1),
-            CubeDim::new_1d(UNITS_PER_CUBE),
+            CubeCount::Static(columns, row_tiles, 1),
+            CubeDim::new_1d(units),
         )
     }
 }
@@ -182,33 +197,40 @@ pub(crate) fn forward(
     for s in 0..seq {
         let t = n.time(reverse, s);
         let prev = if s == 0 { t } else { n.time(reverse, s - 1) };
-        step::step_forward::launch(
-            &x.client,
-            count.clone(),
-            dim,
-            arg(&xp),
-            arg(&w_t),
-            arg(&b_ih),
-            arg(&b_hh),
-            arg(&h0),
-            arg(&c0),
-            arg(&lengths),
-            arg(&hist),
-            arg(&chist),
-            arg(&gates),
-            arg(&out),
-            batch as u32,
-            hidden as u32,
-            gh as u32,
-            seq as u32,
-            t as u32,
-            prev as u32,
-            u32::from(s == 0),
-            u32::from(s + 1 == seq),
-            cube_cell(cell),
-            keeps_gates,
-            padded,
-        );
+        // SAFETY: every buffer has the size its index arithmetic assumes (the shapes were checked
+        // before the op was built, the stand-ins are read only under the comptime flags that
+        // exclude them), and the units past the batch or the hidden size clamp their loads and
+        // store nothing.
+        unsafe {
+            step::step_forward::launch_unchecked(
+                &x.client,
+                count.clone(),
+                dim,
+                arg(&xp),
+                arg(&w_t),
+                arg(&b_ih),
+                arg(&b_hh),
+                arg(&h0),
+                arg(&c0),
+                arg(&lengths),
+                arg(&hist),
+                arg(&chist),
+                arg(&gates),
+                arg(&out),
+                batch as u32,
+                hidden as u32,
+                gh as u32,
+                seq as u32,
+                t as u32,
+                prev as u32,
+                u32::from(s == 0),
+                u32::from(s + 1 == seq),
+                cube_cell(cell),
+                keeps_gates,
+                padded,
+                n.rows(),
+            );
+        }
     }
     let saved = save.then(|| CubeSaved {
         cell,
@@ -272,36 +294,40 @@ pub(crate) fn backward(
         } else {
             t
         };
-        step::step_backward::launch(
-            &x.client,
-            count.clone(),
-            dim,
-            arg(&grad_out),
-            arg(&w_hh),
-            arg(&h0),
-            arg(&c0),
-            arg(&lengths),
-            arg(&hist),
-            arg(&chist),
-            arg(&gates),
-            arg(&dgx),
-            arg(&dgh),
-            arg(&prevh),
-            arg(&carry),
-            arg(&dc),
-            batch as u32,
-            hidden as u32,
-            gh as u32,
-            seq as u32,
-            t as u32,
-            prev as u32,
-            next as u32,
-            u32::from(s == 0),
-            u32::from(launch == 0),
-            u32::from(finish),
-            cube_cell(cell),
-            padded,
-        );
+        // SAFETY: as for `step_forward`.
+        unsafe {
+            step::step_backward::launch_unchecked(
+                &x.client,
+                count.clone(),
+                dim,
+                arg(&grad_out),
+                arg(&w_hh),
+                arg(&h0),
+                arg(&c0),
+                arg(&lengths),
+                arg(&hist),
+                arg(&chist),
+                arg(&gates),
+                arg(&dgx),
+                arg(&dgh),
+                arg(&prevh),
+                arg(&carry),
+                arg(&dc),
+                batch as u32,
+                hidden as u32,
+                gh as u32,
+                seq as u32,
+                t as u32,
+                prev as u32,
+                next as u32,
+                u32::from(s == 0),
+                u32::from(launch == 0),
+                u32::from(finish),
+                cube_cell(cell),
+                padded,
+                n.rows(),
+            );
+        }
     }
     let rows = seq * batch;
     let dgx = reshape(dgx, &[rows, gh]);

@@ -2,7 +2,10 @@
 //! the gate nonlinearities and the state update of one step) and [`step_backward`] (the gate
 //! gradients of one step and the recurrent product that carries `dh` back to the step before).
 //!
-//! One unit per `(batch row b, hidden unit j)`, all buffers flat and row-major:
+//! A cube covers `rows` batch rows and a tile of hidden units, one unit per hidden unit `j`: each
+//! unit computes its column for all the cube's rows, so every weight it loads serves `rows`
+//! products, and the rows' state values are the same address across the cube's units (one load,
+//! not one per unit). All buffers are flat and row-major:
 //! - `[S, B, H]` for the per-step states, `[S, B, G*H]` for the gates (PyTorch's gate order);
 //! - `w_t` `[H, G*H]` (`W_hh` transposed, so that adjacent units read adjacent words) in the
 //!   forward pass, `w_hh` `[G*H, H]` as stored in the backward pass (adjacent in `j` too).
@@ -22,9 +25,108 @@ pub(crate) enum CubeCell {
     Gru,
 }
 
+impl CubeCell {
+    /// Gates per hidden unit (PyTorch's `G`).
+    pub(crate) fn gates(self) -> usize {
+        match self {
+            CubeCell::RnnTanh | CubeCell::RnnRelu => 1,
+            CubeCell::Lstm => 4,
+            CubeCell::Gru => 3,
+        }
+    }
+}
+
 #[cube]
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
+}
+
+/// The offsets `start + b * width` of the cube's rows `b = b0 .. b0 + rows`; a row past the
+/// batch repeats the last one, so that its loads stay in bounds (its results are not stored).
+#[cube]
+fn row_offsets(
+    start: usize,
+    b0: usize,
+    batch: usize,
+    width: usize,
+    #[comptime] rows: usize,
+) -> Array<usize> {
+    let mut offsets = Array::<usize>::new(rows);
+    #[unroll]
+    for r in 0..rows {
+        let b = if b0 + r < batch { b0 + r } else { batch - 1 };
+        offsets[r] = start + b * width;
+    }
+    offsets
+}
+
+/// `acc[r * gates + g] += Σ_{k < len} lhs[offsets[r] + k] · w[k * stride + g * hidden + j]`:
+/// one column `j` (of each gate) of a product for all the cube's rows at once.
+#[cube]
+#[allow(clippy::too_many_arguments)]
+fn tile_product(
+    lhs: &[f32],
+    offsets: &Array<usize>,
+    len: usize,
+    w: &[f32],
+    stride: usize,
+    hidden: usize,
+    j: usize,
+    acc: &mut Array<f32>,
+    #[comptime] rows: usize,
+    #[comptime] gates: usize,
+) {
+    let mut values = Array::<f32>::new(rows);
+    for k in 0..len {
+        #[unroll]
+        for r in 0..rows {
+            values[r] = lhs[offsets[r] + k];
+        }
+        #[unroll]
+        for g in 0..gates {
+            let wk = w[k * stride + g * hidden + j];
+            #[unroll]
+            for r in 0..rows {
+                acc[r * gates + g] += values[r] * wk;
+            }
+        }
+    }
+}
+
+/// The gate gradients that flow back through `W_hh`: the GRU's recurrent-path ones, the others'
+/// only ones.
+#[cube]
+fn recurrent_gate_grads<'a>(
+    dgx: &'a [f32],
+    dgh: &'a [f32],
+    #[comptime] cell: CubeCell,
+) -> &'a [f32] {
+    if comptime!(cell == CubeCell::Gru) {
+        dgh
+    } else {
+        dgx
+    }
+}
+
+/// `rows * gates` zeros.
+#[cube]
+fn zeroed(#[comptime] len: usize) -> Array<f32> {
+    let mut acc = Array::<f32>::new(len);
+    #[unroll]
+    for i in 0..len {
+        acc[i] = 0.0;
+    }
+    acc
+}
+
+/// The hidden unit of this unit (clamped to the last one, so that its loads stay in bounds) and
+/// whether it is a real one.
+#[cube]
+fn hidden_unit(hidden: usize) -> (usize, bool) {
+    let unit = CUBE_POS_X as usize * CUBE_DIM_X as usize + UNIT_POS_X as usize;
+    let real = unit < hidden;
+    let j = if real { unit } else { hidden - 1 };
+    (j, real)
 }
 
 /// One time step of the forward pass, for every `(b, j)`.
@@ -34,9 +136,9 @@ fn sigmoid(x: f32) -> f32 {
 /// through padding), `out[t]` (the output, zero on padding), and on the last step `h_n` and
 /// `c_n` into `out[S]`, `out[S+1]`. The LSTM keeps `c_t` in `chist`; with `save`, the gates
 /// after their activations go to `gates` and the GRU's `W_hn h_{t-1} + b_hn` to `chist`.
-// This kernel is long because each cell's branch is written out in the one kernel it compiles
-// into; splitting it into `#[cube]` helpers is left for the shared-memory version.
-#[cube(launch)]
+// This kernel is long because each cell's state update is written out in the one kernel it
+// compiles into (a `#[cube]` helper would take a dozen of the same buffers again).
+#[cube(launch_unchecked)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn step_forward(
     xp: &[f32],
@@ -61,107 +163,110 @@ pub(crate) fn step_forward(
     #[comptime] cell: CubeCell,
     #[comptime] save: bool,
     #[comptime] padded: bool,
+    #[comptime] rows: usize,
 ) {
     let hh = hidden as usize;
     let bb = batch as usize;
     let gh = gates_hidden as usize;
-    let unit = ABSOLUTE_POS;
-    // No barrier in this kernel, so the units past the end may simply do nothing.
-    if unit < bb * hh {
-        let b = unit / hh;
-        let j = unit % hh;
-        let row = t as usize * bb + b;
-        let o = row * hh + j;
-        let p = (prev as usize * bb + b) * hh;
-        let is_first = first == 1;
+    let g_count = comptime!(cell.gates());
+    let (j, real) = hidden_unit(hh);
+    let b0 = CUBE_POS_Y as usize * rows;
 
-        // h_{t-1} · W_hh^T for every gate of column j.
-        let mut a0 = 0.0f32;
-        let mut a1 = 0.0f32;
-        let mut a2 = 0.0f32;
-        let mut a3 = 0.0f32;
-        for k in 0..hh {
-            let hk = if is_first {
-                h0[b * hh + k]
-            } else {
-                hist[p + k]
-            };
-            let w = k * gh + j;
-            a0 += hk * w_t[w];
-            if comptime!(cell == CubeCell::Lstm || cell == CubeCell::Gru) {
-                a1 += hk * w_t[w + hh];
-                a2 += hk * w_t[w + 2 * hh];
-            }
-            if comptime!(cell == CubeCell::Lstm) {
-                a3 += hk * w_t[w + 3 * hh];
-            }
-        }
+    // h_{t-1} · W_hh^T for column j of every gate and every row of the cube. (`downcast` to the
+    // same type only turns a mutable slice into the read-only one `tile_product` takes.)
+    let mut acc = zeroed(comptime!(rows * g_count));
+    if first == 1 {
+        let offsets = row_offsets(0, b0, bb, hh, rows);
+        tile_product(h0, &offsets, hh, w_t, gh, hh, j, &mut acc, rows, g_count);
+    } else {
+        let offsets = row_offsets(prev as usize * bb * hh, b0, bb, hh, rows);
+        tile_product(
+            hist.downcast::<f32>(),
+            &offsets,
+            hh,
+            w_t,
+            gh,
+            hh,
+            j,
+            &mut acc,
+            rows,
+            g_count,
+        );
+    }
 
-        let mut valid = true;
-        if comptime!(padded) {
-            valid = t < lengths[b];
-        }
-        let h_prev = if is_first {
-            h0[b * hh + j]
-        } else {
-            hist[p + j]
-        };
-        let x = row * gh + j;
-        let mut h_new = h_prev;
-        if comptime!(cell == CubeCell::Lstm) {
-            let c_prev = if is_first {
-                c0[b * hh + j]
-            } else {
-                chist[p + j]
-            };
-            let mut c_new = c_prev;
-            if valid {
-                let i = sigmoid(xp[x] + b_ih[j] + b_hh[j] + a0);
-                let f = sigmoid(xp[x + hh] + b_ih[j + hh] + b_hh[j + hh] + a1);
-                let g = (xp[x + 2 * hh] + b_ih[j + 2 * hh] + b_hh[j + 2 * hh] + a2).tanh();
-                let og = sigmoid(xp[x + 3 * hh] + b_ih[j + 3 * hh] + b_hh[j + 3 * hh] + a3);
-                c_new = f * c_prev + i * g;
-                h_new = og * c_new.tanh();
-                if comptime!(save) {
-                    gates[x] = i;
-                    gates[x + hh] = f;
-                    gates[x + 2 * hh] = g;
-                    gates[x + 3 * hh] = og;
+    // No barrier in this kernel, so the units past the end may simply store nothing.
+    if real {
+        #[unroll]
+        for r in 0..rows {
+            let b = b0 + r;
+            if b < bb {
+                let a = comptime!(r * g_count);
+                let mut valid = true;
+                if comptime!(padded) {
+                    valid = t < lengths[b];
                 }
-            }
-            chist[o] = c_new;
-            if last == 1 {
-                out[((seq as usize + 1) * bb + b) * hh + j] = c_new;
-            }
-        } else if comptime!(cell == CubeCell::Gru) {
-            if valid {
-                let r = sigmoid(xp[x] + b_ih[j] + b_hh[j] + a0);
-                let z = sigmoid(xp[x + hh] + b_ih[j + hh] + b_hh[j + hh] + a1);
-                let hn = a2 + b_hh[j + 2 * hh];
-                let n = (xp[x + 2 * hh] + b_ih[j + 2 * hh] + r * hn).tanh();
-                h_new = n + z * (h_prev - n);
-                if comptime!(save) {
-                    gates[x] = r;
-                    gates[x + hh] = z;
-                    gates[x + 2 * hh] = n;
-                    chist[o] = hn;
+                let row = t as usize * bb + b;
+                let o = row * hh + j;
+                let x = row * gh + j;
+                let p = (prev as usize * bb + b) * hh + j;
+                let is_first = first == 1;
+                let h_prev = if is_first { h0[b * hh + j] } else { hist[p] };
+                let mut h_new = h_prev;
+                if comptime!(cell == CubeCell::Lstm) {
+                    let c_prev = if is_first { c0[b * hh + j] } else { chist[p] };
+                    let mut c_new = c_prev;
+                    if valid {
+                        let i = sigmoid(xp[x] + b_ih[j] + b_hh[j] + acc[a]);
+                        let f = sigmoid(xp[x + hh] + b_ih[j + hh] + b_hh[j + hh] + acc[a + 1]);
+                        let g = (xp[x + 2 * hh] + b_ih[j + 2 * hh] + b_hh[j + 2 * hh] + acc[a + 2])
+                            .tanh();
+                        let og = sigmoid(
+                            xp[x + 3 * hh] + b_ih[j + 3 * hh] + b_hh[j + 3 * hh] + acc[a + 3],
+                        );
+                        c_new = f * c_prev + i * g;
+                        h_new = og * c_new.tanh();
+                        if comptime!(save) {
+                            gates[x] = i;
+                            gates[x + hh] = f;
+                            gates[x + 2 * hh] = g;
+                            gates[x + 3 * hh] = og;
+                        }
+                    }
+                    chist[o] = c_new;
+                    if last == 1 {
+                        out[((seq as usize + 1) * bb + b) * hh + j] = c_new;
+                    }
+                } else if comptime!(cell == CubeCell::Gru) {
+                    if valid {
+                        let r_gate = sigmoid(xp[x] + b_ih[j] + b_hh[j] + acc[a]);
+                        let z = sigmoid(xp[x + hh] + b_ih[j + hh] + b_hh[j + hh] + acc[a + 1]);
+                        let hn = acc[a + 2] + b_hh[j + 2 * hh];
+                        let n = (xp[x + 2 * hh] + b_ih[j + 2 * hh] + r_gate * hn).tanh();
+                        h_new = n + z * (h_prev - n);
+                        if comptime!(save) {
+                            gates[x] = r_gate;
+                            gates[x + hh] = z;
+                            gates[x + 2 * hh] = n;
+                            chist[o] = hn;
+                        }
+                    }
+                } else if valid {
+                    let pre = xp[x] + b_ih[j] + b_hh[j] + acc[a];
+                    if comptime!(cell == CubeCell::RnnTanh) {
+                        h_new = pre.tanh();
+                    } else {
+                        // Not max(), which would turn a NaN into 0.
+                        h_new = if pre < 0.0 { 0.0f32 } else { pre };
+                    }
                 }
-            }
-        } else if valid {
-            let pre = xp[x] + b_ih[j] + b_hh[j] + a0;
-            if comptime!(cell == CubeCell::RnnTanh) {
-                h_new = pre.tanh();
-            } else {
-                // Not max(), which would turn a NaN into 0.
-                h_new = if pre < 0.0 { 0.0f32 } else { pre };
-            }
-        }
-        hist[o] = h_new;
-        out[o] = if valid { h_new } else { 0.0f32 };
-        if last == 1 {
-            out[(seq as usize * bb + b) * hh + j] = h_new;
-            if comptime!(cell != CubeCell::Lstm) {
-                out[((seq as usize + 1) * bb + b) * hh + j] = 0.0;
+                hist[o] = h_new;
+                out[o] = if valid { h_new } else { 0.0f32 };
+                if last == 1 {
+                    out[(seq as usize * bb + b) * hh + j] = h_new;
+                    if comptime!(cell != CubeCell::Lstm) {
+                        out[((seq as usize + 1) * bb + b) * hh + j] = 0.0;
+                    }
+                }
             }
         }
     }
@@ -177,9 +282,9 @@ pub(crate) fn step_forward(
 /// gradient, writes its gate gradients `dgx[t]` (and the GRU's recurrent-path ones `dgh[t]`)
 /// and `prevh[t] = h_{t-1}`, and leaves its direct part in `carry`; the LSTM's `dc` is carried
 /// in place. After `finish`, `carry` holds the gradient of `h0` and `dc` that of `c0`.
-// This kernel is long because each cell's branch is written out in the one kernel it compiles
-// into; splitting it into `#[cube]` helpers is left for the shared-memory version.
-#[cube(launch)]
+// This kernel is long because each cell's gate gradients are written out in the one kernel it
+// compiles into (a `#[cube]` helper would take a dozen of the same buffers again).
+#[cube(launch_unchecked)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn step_backward(
     grad_out: &[f32],
@@ -207,102 +312,107 @@ pub(crate) fn step_backward(
     finish: u32,
     #[comptime] cell: CubeCell,
     #[comptime] padded: bool,
+    #[comptime] rows: usize,
 ) {
     let hh = hidden as usize;
     let bb = batch as usize;
     let gh = gates_hidden as usize;
     let seq = seq as usize;
-    let unit = ABSOLUTE_POS;
-    if unit < bb * hh {
-        let b = unit / hh;
-        let j = unit % hh;
-        let s = b * hh + j;
+    let (j, real) = hidden_unit(hh);
+    let b0 = CUBE_POS_Y as usize * rows;
 
-        let mut dh = 0.0f32;
-        if last == 1 {
-            dh = grad_out[(seq * bb + b) * hh + j];
-            if comptime!(cell == CubeCell::Lstm) {
-                dc[s] = grad_out[((seq + 1) * bb + b) * hh + j];
-            }
-        } else {
-            let base = (next as usize * bb + b) * gh;
-            for r in 0..gh {
-                let d = if comptime!(cell == CubeCell::Gru) {
-                    dgh[base + r]
-                } else {
-                    dgx[base + r]
-                };
-                dh += d * w_hh[r * hh + j];
-            }
-            dh += carry[s];
-        }
+    // The step after's gate gradients times W_hh, column j, for every row of the cube.
+    let mut acc = zeroed(rows);
+    if last == 0 {
+        let offsets = row_offsets(next as usize * bb * gh, b0, bb, gh, rows);
+        let grads = recurrent_gate_grads(dgx.downcast::<f32>(), dgh.downcast::<f32>(), cell);
+        tile_product(grads, &offsets, gh, w_hh, hh, hh, j, &mut acc, rows, 1usize);
+    }
 
-        if finish == 1 {
-            carry[s] = dh;
-        } else {
-            let tt = t as usize;
-            let o = (tt * bb + b) * hh + j;
-            let x = (tt * bb + b) * gh + j;
-            let p = (prev as usize * bb + b) * hh + j;
-            let is_first = first == 1;
-            let mut valid = true;
-            if comptime!(padded) {
-                valid = t < lengths[b];
-            }
-            let h_prev = if is_first { h0[s] } else { hist[p] };
-            prevh[o] = h_prev;
-            if valid {
-                dh += grad_out[o];
-                if comptime!(cell == CubeCell::Lstm) {
-                    let i = gates[x];
-                    let f = gates[x + hh];
-                    let g = gates[x + 2 * hh];
-                    let og = gates[x + 3 * hh];
-                    let c = chist[o];
-                    let c_prev = if is_first { c0[s] } else { chist[p] };
-                    let tc = c.tanh();
-                    let dcj = dc[s] + dh * og * (1.0 - tc * tc);
-                    dgx[x] = dcj * g * i * (1.0 - i);
-                    dgx[x + hh] = dcj * c_prev * f * (1.0 - f);
-                    dgx[x + 2 * hh] = dcj * i * (1.0 - g * g);
-                    dgx[x + 3 * hh] = dh * tc * og * (1.0 - og);
-                    dc[s] = dcj * f;
-                    carry[s] = 0.0;
-                } else if comptime!(cell == CubeCell::Gru) {
-                    let r = gates[x];
-                    let z = gates[x + hh];
-                    let n = gates[x + 2 * hh];
-                    let hn = chist[o];
-                    let dn = dh * (1.0 - z) * (1.0 - n * n);
-                    let dr = dn * hn * r * (1.0 - r);
-                    let dz = dh * (h_prev - n) * z * (1.0 - z);
-                    dgx[x] = dr;
-                    dgx[x + hh] = dz;
-                    dgx[x + 2 * hh] = dn;
-                    dgh[x] = dr;
-                    dgh[x + hh] = dz;
-                    dgh[x + 2 * hh] = dn * r;
-                    carry[s] = dh * z;
+    if real {
+        #[unroll]
+        for r in 0..rows {
+            let b = b0 + r;
+            if b < bb {
+                let s = b * hh + j;
+                let mut dh = acc[r];
+                if last == 1 {
+                    dh = grad_out[(seq * bb + b) * hh + j];
+                    if comptime!(cell == CubeCell::Lstm) {
+                        dc[s] = grad_out[((seq + 1) * bb + b) * hh + j];
+                    }
                 } else {
-                    let y = hist[o];
-                    if comptime!(cell == CubeCell::RnnTanh) {
-                        dgx[x] = dh * (1.0 - y * y);
+                    dh += carry[s];
+                }
+
+                if finish == 1 {
+                    carry[s] = dh;
+                } else {
+                    let tt = t as usize;
+                    let o = (tt * bb + b) * hh + j;
+                    let x = (tt * bb + b) * gh + j;
+                    let p = (prev as usize * bb + b) * hh + j;
+                    let is_first = first == 1;
+                    let mut valid = true;
+                    if comptime!(padded) {
+                        valid = t < lengths[b];
+                    }
+                    let h_prev = if is_first { h0[s] } else { hist[p] };
+                    prevh[o] = h_prev;
+                    if valid {
+                        dh += grad_out[o];
+                        if comptime!(cell == CubeCell::Lstm) {
+                            let i = gates[x];
+                            let f = gates[x + hh];
+                            let g = gates[x + 2 * hh];
+                            let og = gates[x + 3 * hh];
+                            let c = chist[o];
+                            let c_prev = if is_first { c0[s] } else { chist[p] };
+                            let tc = c.tanh();
+                            let dcj = dc[s] + dh * og * (1.0 - tc * tc);
+                            dgx[x] = dcj * g * i * (1.0 - i);
+                            dgx[x + hh] = dcj * c_prev * f * (1.0 - f);
+                            dgx[x + 2 * hh] = dcj * i * (1.0 - g * g);
+                            dgx[x + 3 * hh] = dh * tc * og * (1.0 - og);
+                            dc[s] = dcj * f;
+                            carry[s] = 0.0;
+                        } else if comptime!(cell == CubeCell::Gru) {
+                            let r_gate = gates[x];
+                            let z = gates[x + hh];
+                            let n = gates[x + 2 * hh];
+                            let hn = chist[o];
+                            let dn = dh * (1.0 - z) * (1.0 - n * n);
+                            let dr = dn * hn * r_gate * (1.0 - r_gate);
+                            let dz = dh * (h_prev - n) * z * (1.0 - z);
+                            dgx[x] = dr;
+                            dgx[x + hh] = dz;
+                            dgx[x + 2 * hh] = dn;
+                            dgh[x] = dr;
+                            dgh[x + hh] = dz;
+                            dgh[x + 2 * hh] = dn * r_gate;
+                            carry[s] = dh * z;
+                        } else {
+                            let y = hist[o];
+                            if comptime!(cell == CubeCell::RnnTanh) {
+                                dgx[x] = dh * (1.0 - y * y);
+                            } else {
+                                dgx[x] = if y > 0.0 { dh } else { 0.0f32 };
+                            }
+                            carry[s] = 0.0;
+                        }
                     } else {
-                        dgx[x] = if y > 0.0 { dh } else { 0.0f32 };
+                        // A padded step: no gate gradients, and `dh` (and `dc`) pass through.
+                        let mut g = 0usize;
+                        while g < gh {
+                            dgx[x + g] = 0.0;
+                            if comptime!(cell == CubeCell::Gru) {
+                                dgh[x + g] = 0.0;
+                            }
+                            g += hh;
+                        }
+                        carry[s] = dh;
                     }
-                    carry[s] = 0.0;
                 }
-            } else {
-                // A padded step: no gate gradients, and `dh` (and `dc`) pass through.
-                let mut g = 0usize;
-                while g < gh {
-                    dgx[x + g] = 0.0;
-                    if comptime!(cell == CubeCell::Gru) {
-                        dgh[x + g] = 0.0;
-                    }
-                    g += hh;
-                }
-                carry[s] = dh;
             }
         }
     }
