@@ -263,9 +263,10 @@ fn host_backward<B: Backend>(
 /// Whether the fused kernel may be used at all (see [`bench::set_fused`]).
 static FUSED: AtomicBool = AtomicBool::new(true);
 
-/// Whether [`direction`] runs on this device and float type: the CPU backends and wgpu, with
-/// or without autodiff, in f32.
-pub(crate) fn applies(device: &Device, dtype: DType) -> bool {
+/// Whether [`direction`] runs on this device and float type for a batch and hidden size: the CPU
+/// backends and wgpu, with or without autodiff, in f32 (on wgpu, for sizes whose launch grid
+/// fits the device's limits).
+pub(crate) fn applies(device: &Device, dtype: DType, batch: usize, hidden: usize) -> bool {
     if dtype != DType::F32 || !FUSED.load(Ordering::Relaxed) {
         return false;
     }
@@ -280,7 +281,9 @@ pub(crate) fn applies(device: &Device, dtype: DType) -> bool {
         DispatchDevice::NdArray(_) => true,
         #[cfg(feature = "wgpu")]
         DispatchDevice::Cube(device) => {
-            device.runtime() == burn::backend::RuntimeId::Wgpu && cube_is_unfused()
+            device.runtime() == burn::backend::RuntimeId::Wgpu
+                && cube_is_unfused()
+                && cube::grid_fits(batch, hidden)
         }
         _ => false,
     }

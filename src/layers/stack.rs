@@ -72,7 +72,8 @@ impl RecurrentStack {
         } else {
             input
         };
-        let fused = x.dtype() == self.float_dtype() && kernels::applies(&x.device(), x.dtype());
+        let fused = x.dtype() == self.float_dtype()
+            && kernels::applies(&x.device(), x.dtype(), batch, self.spec.hidden_size);
         let (output, state) = if fused {
             fused::forward(&self.spec, &self.layers, &self.dropout, x, state, lengths)
         } else {
@@ -242,7 +243,7 @@ mod tests {
         for name in cpu {
             let device = crate::device::from_name(name).expect("a compiled-in backend");
             let device = device.autodiff();
-            assert!(kernels::applies(&device, DType::F32));
+            assert!(kernels::applies(&device, DType::F32, 1, 1));
             for cell in CellKind::ALL {
                 for (num_layers, bidirectional, bias) in [
                     (1, false, true),
@@ -278,7 +279,7 @@ mod tests {
         let device = crate::device::from_name("wgpu")
             .unwrap_or_else(|e| panic!("{e}"))
             .autodiff();
-        assert!(kernels::applies(&device, DType::F32));
+        assert!(kernels::applies(&device, DType::F32, 1, 1));
         for cell in CellKind::ALL {
             for (hidden, seq, batch) in
                 [(1, 1, 1), (31, 5, 3), (33, 4, 5), (129, 3, 3), (257, 2, 1)]

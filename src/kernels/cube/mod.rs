@@ -32,6 +32,26 @@ const UNITS_PER_CUBE: u32 = 64;
 /// Batch rows per cube: each weight a unit loads serves this many products.
 const ROWS_PER_CUBE: usize = 4;
 
+/// Cubes per grid dimension that every wgpu device launches (WebGPU's minimum
+/// `max_compute_workgroups_per_dimension`).
+const MAX_CUBES_PER_DIMENSION: usize = 65_535;
+
+/// Whether the step kernels' grid for `batch` rows and `hidden` units fits every device's
+/// limits (a batch of at most 262,140 rows and a hidden size of at most 4,194,240); larger
+/// problems take the tensor-op path. A grid past the limits would not fail at launch but only
+/// at the next read, as a lost result.
+pub(crate) fn grid_fits(batch: usize, hidden: usize) -> bool {
+    let n = Sizes {
+        seq: 1,
+        batch,
+        input: 1,
+        hidden,
+        gates: 1,
+    };
+    let (row_tiles, columns) = n.tiles();
+    row_tiles <= MAX_CUBES_PER_DIMENSION && columns <= MAX_CUBES_PER_DIMENSION
+}
+
 /// What the backward pass reads, all on the device.
 #[derive(Debug, Clone)]
 pub(crate) struct CubeSaved {
@@ -91,17 +111,26 @@ impl Sizes {
     /// The launch grid: cubes of [`Self::rows`] batch rows by a tile of hidden units, one unit
     /// per hidden unit (a tile of 32 when the hidden size fits in one).
     fn grid(&self) -> (CubeCount, CubeDim) {
-        let units = if self.hidden <= 32 {
+        let (row_tiles, columns) = self.tiles();
+        (
+            CubeCount::Static(columns as u32, row_tiles as u32, 1),
+            CubeDim::new_1d(self.units()),
+        )
+    }
+
+    /// Units per cube: 32 when the hidden size fits in one tile of 32, else [`UNITS_PER_CUBE`].
+    fn units(&self) -> u32 {
+        if self.hidden <= 32 {
             32
         } else {
             UNITS_PER_CUBE
-        };
-        let columns = (self.hidden as u32).div_ceil(units);
-        let row_tiles = self.batch.div_ceil(self.rows()) as u32;
-        (
-            CubeCount::Static(columns, row_tiles, 1),
-            CubeDim::new_1d(units),
-        )
+        }
+    }
+
+    /// Cubes along the batch and along the hidden units.
+    fn tiles(&self) -> (usize, usize) {
+        let row_tiles = self.batch.div_ceil(self.rows().max(1));
+        (row_tiles, self.hidden.div_ceil(self.units() as usize))
     }
 }
 
@@ -428,5 +457,18 @@ impl Launches {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grid_fits;
+
+    #[test]
+    fn the_grid_fits_up_to_the_devices_limits_and_not_past_them() {
+        assert!(grid_fits(1, 1));
+        assert!(grid_fits(4 * 65_535, 64 * 65_535));
+        assert!(!grid_fits(4 * 65_535 + 1, 32));
+        assert!(!grid_fits(64, 64 * 65_535 + 1));
     }
 }
