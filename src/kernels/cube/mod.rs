@@ -32,12 +32,15 @@ const UNITS_PER_CUBE: u32 = 64;
 /// Batch rows per cube: each weight a unit loads serves this many products.
 const ROWS_PER_CUBE: usize = 4;
 
+/// Hidden units per unit: each state value a unit loads serves this many products (per gate).
+const COLUMNS_PER_UNIT: usize = 4;
+
 /// Cubes per grid dimension that every wgpu device launches (WebGPU's minimum
 /// `max_compute_workgroups_per_dimension`).
 const MAX_CUBES_PER_DIMENSION: usize = 65_535;
 
 /// Whether the step kernels' grid for `batch` rows and `hidden` units fits every device's
-/// limits (a batch of at most 262,140 rows and a hidden size of at most 4,194,240); larger
+/// limits (a batch of at most 262,140 rows and a hidden size of at most 16,776,960); larger
 /// problems take the tensor-op path. A grid past the limits would not fail at launch but only
 /// at the next read, as a lost result.
 pub(crate) fn grid_fits(batch: usize, hidden: usize) -> bool {
@@ -118,9 +121,15 @@ impl Sizes {
         )
     }
 
-    /// Units per cube: 32 when the hidden size fits in one tile of 32, else [`UNITS_PER_CUBE`].
+    /// Hidden units per unit (fewer for a smaller hidden size).
+    fn cols(&self) -> usize {
+        COLUMNS_PER_UNIT.min(self.hidden).max(1)
+    }
+
+    /// Units per cube: 32 when the hidden size fits in one tile of 32 units, else
+    /// [`UNITS_PER_CUBE`].
     fn units(&self) -> u32 {
-        if self.hidden <= 32 {
+        if self.hidden <= 32 * self.cols() {
             32
         } else {
             UNITS_PER_CUBE
@@ -130,7 +139,8 @@ impl Sizes {
     /// Cubes along the batch and along the hidden units.
     fn tiles(&self) -> (usize, usize) {
         let row_tiles = self.batch.div_ceil(self.rows().max(1));
-        (row_tiles, self.hidden.div_ceil(self.units() as usize))
+        let columns = self.units() as usize * self.cols();
+        (row_tiles, self.hidden.div_ceil(columns))
     }
 }
 
@@ -258,6 +268,7 @@ pub(crate) fn forward(
                 keeps_gates,
                 padded,
                 n.rows(),
+                n.cols(),
             );
         }
     }
@@ -355,6 +366,7 @@ pub(crate) fn backward(
                 cube_cell(cell),
                 padded,
                 n.rows(),
+                n.cols(),
             );
         }
     }
@@ -467,8 +479,8 @@ mod tests {
     #[test]
     fn the_grid_fits_up_to_the_devices_limits_and_not_past_them() {
         assert!(grid_fits(1, 1));
-        assert!(grid_fits(4 * 65_535, 64 * 65_535));
+        assert!(grid_fits(4 * 65_535, 256 * 65_535));
         assert!(!grid_fits(4 * 65_535 + 1, 32));
-        assert!(!grid_fits(64, 64 * 65_535 + 1));
+        assert!(!grid_fits(64, 256 * 65_535 + 1));
     }
 }

@@ -2,10 +2,10 @@
 //! the gate nonlinearities and the state update of one step) and [`step_backward`] (the gate
 //! gradients of one step and the recurrent product that carries `dh` back to the step before).
 //!
-//! A cube covers `rows` batch rows and a tile of hidden units, one unit per hidden unit `j`: each
-//! unit computes its column for all the cube's rows, so every weight it loads serves `rows`
-//! products, and the rows' state values are the same address across the cube's units (one load,
-//! not one per unit). All buffers are flat and row-major:
+//! A cube covers `rows` batch rows and a tile of hidden units, each unit `cols` adjacent hidden
+//! units: a unit computes its columns for all the cube's rows, so every weight it loads serves
+//! `rows` products and every state value `cols` (per gate). Loads, not arithmetic, are what a
+//! step costs on lavapipe (`docs/performance.md`). All buffers are flat and row-major:
 //! - `[S, B, H]` for the per-step states, `[S, B, G*H]` for the gates (PyTorch's gate order);
 //! - `w_t` `[H, G*H]` (`W_hh` transposed, so that adjacent units read adjacent words) in the
 //!   forward pass, `w_hh` `[G*H, H]` as stored in the backward pass (adjacent in `j` too).
@@ -60,8 +60,8 @@ fn row_offsets(
     offsets
 }
 
-/// `acc[r * gates + g] += Σ_{k < len} lhs[offsets[r] + k] · w[k * stride + g * hidden + j]`:
-/// one column `j` (of each gate) of a product for all the cube's rows at once.
+/// `acc[(r * cols + c) * gates + g] += Σ_{k < len} lhs[offsets[r] + k] · w[k * stride + g * hidden
+/// + columns[c]]`: the unit's columns (of each gate) of a product for all the cube's rows at once.
 #[cube]
 #[allow(clippy::too_many_arguments)]
 fn tile_product(
@@ -71,9 +71,10 @@ fn tile_product(
     w: &[f32],
     stride: usize,
     hidden: usize,
-    j: usize,
+    columns: &Array<usize>,
     acc: &mut Array<f32>,
     #[comptime] rows: usize,
+    #[comptime] cols: usize,
     #[comptime] gates: usize,
 ) {
     let mut values = Array::<f32>::new(rows);
@@ -83,11 +84,14 @@ fn tile_product(
             values[r] = lhs[offsets[r] + k];
         }
         #[unroll]
-        for g in 0..gates {
-            let wk = w[k * stride + g * hidden + j];
+        for c in 0..cols {
             #[unroll]
-            for r in 0..rows {
-                acc[r * gates + g] += values[r] * wk;
+            for g in 0..gates {
+                let wk = w[k * stride + g * hidden + columns[c]];
+                #[unroll]
+                for r in 0..rows {
+                    acc[(r * cols + c) * gates + g] += values[r] * wk;
+                }
             }
         }
     }
@@ -119,14 +123,17 @@ fn zeroed(#[comptime] len: usize) -> Array<f32> {
     acc
 }
 
-/// The hidden unit of this unit (clamped to the last one, so that its loads stay in bounds) and
-/// whether it is a real one.
+/// The first of this unit's `cols` hidden units, and all of them clamped to the last one (so that
+/// their loads stay in bounds; the ones past the end store nothing).
 #[cube]
-fn hidden_unit(hidden: usize) -> (usize, bool) {
-    let unit = CUBE_POS_X as usize * CUBE_DIM_X as usize + UNIT_POS_X as usize;
-    let real = unit < hidden;
-    let j = if real { unit } else { hidden - 1 };
-    (j, real)
+fn hidden_units(hidden: usize, #[comptime] cols: usize) -> (usize, Array<usize>) {
+    let j0 = (CUBE_POS_X as usize * CUBE_DIM_X as usize + UNIT_POS_X as usize) * cols;
+    let mut columns = Array::<usize>::new(cols);
+    #[unroll]
+    for c in 0..cols {
+        columns[c] = if j0 + c < hidden { j0 + c } else { hidden - 1 };
+    }
+    (j0, columns)
 }
 
 /// One time step of the forward pass, for every `(b, j)`.
@@ -164,20 +171,23 @@ pub(crate) fn step_forward(
     #[comptime] save: bool,
     #[comptime] padded: bool,
     #[comptime] rows: usize,
+    #[comptime] cols: usize,
 ) {
     let hh = hidden as usize;
     let bb = batch as usize;
     let gh = gates_hidden as usize;
     let g_count = comptime!(cell.gates());
-    let (j, real) = hidden_unit(hh);
+    let (j0, columns) = hidden_units(hh, cols);
     let b0 = CUBE_POS_Y as usize * rows;
 
     // h_{t-1} · W_hh^T for column j of every gate and every row of the cube. (`downcast` to the
     // same type only turns a mutable slice into the read-only one `tile_product` takes.)
-    let mut acc = zeroed(comptime!(rows * g_count));
+    let mut acc = zeroed(comptime!(rows * cols * g_count));
     if first == 1 {
         let offsets = row_offsets(0, b0, bb, hh, rows);
-        tile_product(h0, &offsets, hh, w_t, gh, hh, j, &mut acc, rows, g_count);
+        tile_product(
+            h0, &offsets, hh, w_t, gh, hh, &columns, &mut acc, rows, cols, g_count,
+        );
     } else {
         let offsets = row_offsets(prev as usize * bb * hh, b0, bb, hh, rows);
         tile_product(
@@ -187,20 +197,23 @@ pub(crate) fn step_forward(
             w_t,
             gh,
             hh,
-            j,
+            &columns,
             &mut acc,
             rows,
+            cols,
             g_count,
         );
     }
 
     // No barrier in this kernel, so the units past the end may simply store nothing.
-    if real {
+    #[unroll]
+    for r in 0..rows {
         #[unroll]
-        for r in 0..rows {
+        for c in 0..cols {
             let b = b0 + r;
-            if b < bb {
-                let a = comptime!(r * g_count);
+            let j = j0 + c;
+            if b < bb && j < hh {
+                let a = comptime!((r * cols + c) * g_count);
                 let mut valid = true;
                 if comptime!(padded) {
                     valid = t < lengths[b];
@@ -313,29 +326,34 @@ pub(crate) fn step_backward(
     #[comptime] cell: CubeCell,
     #[comptime] padded: bool,
     #[comptime] rows: usize,
+    #[comptime] cols: usize,
 ) {
     let hh = hidden as usize;
     let bb = batch as usize;
     let gh = gates_hidden as usize;
     let seq = seq as usize;
-    let (j, real) = hidden_unit(hh);
+    let (j0, columns) = hidden_units(hh, cols);
     let b0 = CUBE_POS_Y as usize * rows;
 
     // The step after's gate gradients times W_hh, column j, for every row of the cube.
-    let mut acc = zeroed(rows);
+    let mut acc = zeroed(comptime!(rows * cols));
     if last == 0 {
         let offsets = row_offsets(next as usize * bb * gh, b0, bb, gh, rows);
         let grads = recurrent_gate_grads(dgx.downcast::<f32>(), dgh.downcast::<f32>(), cell);
-        tile_product(grads, &offsets, gh, w_hh, hh, hh, j, &mut acc, rows, 1usize);
+        tile_product(
+            grads, &offsets, gh, w_hh, hh, hh, &columns, &mut acc, rows, cols, 1usize,
+        );
     }
 
-    if real {
+    #[unroll]
+    for r in 0..rows {
         #[unroll]
-        for r in 0..rows {
+        for c in 0..cols {
             let b = b0 + r;
-            if b < bb {
+            let j = j0 + c;
+            if b < bb && j < hh {
                 let s = b * hh + j;
-                let mut dh = acc[r];
+                let mut dh = acc[comptime!(r * cols + c)];
                 if last == 1 {
                     dh = grad_out[(seq * bb + b) * hh + j];
                     if comptime!(cell == CubeCell::Lstm) {
