@@ -26,7 +26,7 @@ use step::CubeCell;
 
 type Cube = CubeBackend;
 
-/// Units per cube of the per-step kernels (one per hidden unit of the cube's tile).
+/// Units per cube of the per-step kernels when the hidden size needs more than one tile of 32.
 const UNITS_PER_CUBE: u32 = 64;
 
 /// Batch rows per cube: each weight a unit loads serves this many products.
@@ -44,15 +44,56 @@ const MAX_CUBES_PER_DIMENSION: usize = 65_535;
 /// problems take the tensor-op path. A grid past the limits would not fail at launch but only
 /// at the next read, as a lost result.
 pub(crate) fn grid_fits(batch: usize, hidden: usize) -> bool {
-    let n = Sizes {
-        seq: 1,
-        batch,
-        input: 1,
-        hidden,
-        gates: 1,
-    };
-    let (row_tiles, columns) = n.tiles();
+    let (row_tiles, columns) = Tiling { batch, hidden }.tiles();
     row_tiles <= MAX_CUBES_PER_DIMENSION && columns <= MAX_CUBES_PER_DIMENSION
+}
+
+/// How the step kernels divide a batch and the hidden units among cubes and units.
+#[derive(Debug, Clone, Copy)]
+struct Tiling {
+    batch: usize,
+    hidden: usize,
+}
+
+impl Tiling {
+    /// Batch rows per cube (fewer for a smaller batch).
+    fn rows(&self) -> usize {
+        ROWS_PER_CUBE.min(self.batch).max(1)
+    }
+
+    /// Hidden units per unit (fewer for a smaller hidden size).
+    fn cols(&self) -> usize {
+        COLUMNS_PER_UNIT.min(self.hidden).max(1)
+    }
+
+    /// Units per cube: 32 when the hidden size fits in one tile of 32 units, else
+    /// [`UNITS_PER_CUBE`].
+    fn units(&self) -> u32 {
+        if self.hidden <= 32 * self.cols() {
+            32
+        } else {
+            UNITS_PER_CUBE
+        }
+    }
+
+    /// Cubes along the batch and along the hidden units.
+    fn tiles(&self) -> (usize, usize) {
+        let columns = self.units() as usize * self.cols();
+        (
+            self.batch.div_ceil(self.rows()),
+            self.hidden.div_ceil(columns),
+        )
+    }
+
+    /// The launch grid: cubes of [`Self::rows`] batch rows by [`Self::units`] units, each unit
+    /// [`Self::cols`] adjacent hidden units.
+    fn grid(&self) -> (CubeCount, CubeDim) {
+        let (row_tiles, columns) = self.tiles();
+        (
+            CubeCount::Static(columns as u32, row_tiles as u32, 1),
+            CubeDim::new_1d(self.units()),
+        )
+    }
 }
 
 /// What the backward pass reads, all on the device.
@@ -106,41 +147,12 @@ impl Sizes {
         if reverse { self.seq - 1 - s } else { s }
     }
 
-    /// Batch rows per cube (fewer for a smaller batch).
-    fn rows(&self) -> usize {
-        ROWS_PER_CUBE.min(self.batch)
-    }
-
-    /// The launch grid: cubes of [`Self::rows`] batch rows by a tile of hidden units, one unit
-    /// per hidden unit (a tile of 32 when the hidden size fits in one).
-    fn grid(&self) -> (CubeCount, CubeDim) {
-        let (row_tiles, columns) = self.tiles();
-        (
-            CubeCount::Static(columns as u32, row_tiles as u32, 1),
-            CubeDim::new_1d(self.units()),
-        )
-    }
-
-    /// Hidden units per unit (fewer for a smaller hidden size).
-    fn cols(&self) -> usize {
-        COLUMNS_PER_UNIT.min(self.hidden).max(1)
-    }
-
-    /// Units per cube: 32 when the hidden size fits in one tile of 32 units, else
-    /// [`UNITS_PER_CUBE`].
-    fn units(&self) -> u32 {
-        if self.hidden <= 32 * self.cols() {
-            32
-        } else {
-            UNITS_PER_CUBE
+    /// How the step kernels divide this direction's work.
+    fn tiling(&self) -> Tiling {
+        Tiling {
+            batch: self.batch,
+            hidden: self.hidden,
         }
-    }
-
-    /// Cubes along the batch and along the hidden units.
-    fn tiles(&self) -> (usize, usize) {
-        let row_tiles = self.batch.div_ceil(self.rows().max(1));
-        let columns = self.units() as usize * self.cols();
-        (row_tiles, self.hidden.div_ceil(columns))
     }
 }
 
@@ -232,7 +244,8 @@ pub(crate) fn forward(
     let keeps_gates = save && !matches!(cell, CellKind::Rnn(_));
     let gates = empty_if(&x, keeps_gates, &[seq, batch, gh]);
     let (lengths, padded) = lengths_buffer(&x, lengths);
-    let (count, dim) = n.grid();
+    let tiling = n.tiling();
+    let (count, dim) = tiling.grid();
     for s in 0..seq {
         let t = n.time(reverse, s);
         let prev = if s == 0 { t } else { n.time(reverse, s - 1) };
@@ -267,8 +280,8 @@ pub(crate) fn forward(
                 cube_cell(cell),
                 keeps_gates,
                 padded,
-                n.rows(),
-                n.cols(),
+                tiling.rows(),
+                tiling.cols(),
             );
         }
     }
@@ -319,7 +332,8 @@ pub(crate) fn backward(
     let dc = empty_if(&x, cell == CellKind::Lstm, &[batch, hidden]);
     let padded = lengths.is_some();
     let lengths = lengths.unwrap_or_else(|| lengths_buffer(&x, None).0);
-    let (count, dim) = n.grid();
+    let tiling = n.tiling();
+    let (count, dim) = tiling.grid();
     // Steps from the last processed to the first, then one launch more for dh0.
     for launch in 0..=seq {
         // launch 0 is processing step seq-1, …, launch seq-1 is step 0; launch seq finishes.
@@ -365,8 +379,8 @@ pub(crate) fn backward(
                 u32::from(finish),
                 cube_cell(cell),
                 padded,
-                n.rows(),
-                n.cols(),
+                tiling.rows(),
+                tiling.cols(),
             );
         }
     }

@@ -112,7 +112,7 @@ fn recurrent_gate_grads<'a>(
     }
 }
 
-/// `rows * gates` zeros.
+/// `len` zeros (the accumulators of [`tile_product`]).
 #[cube]
 fn zeroed(#[comptime] len: usize) -> Array<f32> {
     let mut acc = Array::<f32>::new(len);
@@ -180,7 +180,7 @@ pub(crate) fn step_forward(
     let (j0, columns) = hidden_units(hh, cols);
     let b0 = CUBE_POS_Y as usize * rows;
 
-    // h_{t-1} · W_hh^T for column j of every gate and every row of the cube. (`downcast` to the
+    // h_{t-1} · W_hh^T for the unit's columns of every gate and every row of the cube. (`downcast` to the
     // same type only turns a mutable slice into the read-only one `tile_product` takes.)
     let mut acc = zeroed(comptime!(rows * cols * g_count));
     if first == 1 {
@@ -335,7 +335,7 @@ pub(crate) fn step_backward(
     let (j0, columns) = hidden_units(hh, cols);
     let b0 = CUBE_POS_Y as usize * rows;
 
-    // The step after's gate gradients times W_hh, column j, for every row of the cube.
+    // The step after's gate gradients times W_hh, the unit's columns, for every row of the cube.
     let mut acc = zeroed(comptime!(rows * cols));
     if last == 0 {
         let offsets = row_offsets(next as usize * bb * gh, b0, bb, gh, rows);
