@@ -264,6 +264,16 @@ fn index(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("checkpoints.json")).unwrap()).unwrap()
 }
 
+/// The names of the checkpoints an index keeps, in order.
+fn kept_names(index: &serde_json::Value) -> Vec<String> {
+    index["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// The checkpoints in a checkpoint folder.
 fn checkpoint_folders(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
@@ -293,20 +303,20 @@ fn the_best_checkpoint_is_kept_next_to_the_latest() {
         .fit(model(&device), &train, Some(&valid))
         .unwrap();
     let index = index(&dir);
-    let folders = checkpoint_folders(&dir);
-    // Only what the index names is left: the latest and the best.
+    let mut folders = checkpoint_folders(&dir);
+    folders.sort();
+    // Only what the index keeps is left: the 2 latest (the default `keep`) and the best.
+    let kept = kept_names(&index);
+    assert_eq!(folders, kept, "{index}");
     let named = [
         index["latest"].as_str().unwrap(),
         index["best"].as_str().unwrap(),
     ];
     assert!(
-        folders.iter().all(|f| named.contains(&f.as_str())),
-        "{folders:?} vs {index}"
-    );
-    assert!(
         named.iter().all(|n| folders.iter().any(|f| f == n)),
         "the latest and the best are both on disk: {folders:?} vs {index}"
     );
+    assert!((2..=3).contains(&folders.len()), "{folders:?}");
     let best_state: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join(named[1]).join("state.json")).unwrap(),
     )
@@ -343,9 +353,10 @@ fn a_fresh_run_does_not_keep_an_earlier_runs_best() {
     assert!(index()["best"].is_null(), "{}", index());
     assert_eq!(
         checkpoint_folders(&dir).len(),
-        1,
-        "only this run's latest checkpoint is left"
+        2,
+        "only this run's 2 checkpoints are left"
     );
+    assert_eq!(kept_names(&index()), ["ckpt-000003", "ckpt-000004"]);
     let resumed = Trainer::new(config(3, Some(&dir)))
         .resume(&dir, model(&device), &train, Some(&valid))
         .unwrap();
@@ -357,7 +368,9 @@ fn a_fresh_run_does_not_keep_an_earlier_runs_best() {
 fn damaged_checkpoints_are_refused_with_clear_errors() {
     let _serial = serial();
     let (device, train, dir) = saved_run("damaged", 6, 2);
-    let config = || config(2, Some(&dir));
+    // Keeping one checkpoint, a damaged one has none to fall back to.
+    let config =
+        || config(2, None).with_checkpoint(Some(CheckpointConfig::new(dir.clone()).with_keep(1)));
     let resume =
         || Trainer::new(config().with_epochs(3)).resume(&dir, model(&device), &train, None);
     // Trains the third epoch and saves it; later resumes find nothing left to train.
@@ -375,6 +388,7 @@ fn damaged_checkpoints_are_refused_with_clear_errors() {
         std::fs::write(&path, original).unwrap();
         err
     };
+    // Every change of bytes is caught by the checksum, before the file is parsed.
     for (file, bytes) in [
         ("model.bpk", None),
         ("model.bpk", Some(&b"not a burnpack file"[..])),
@@ -384,7 +398,7 @@ fn damaged_checkpoints_are_refused_with_clear_errors() {
     ] {
         let err = damage(file, bytes);
         assert!(
-            matches!(&err, TrainError::Checkpoint(CheckpointError::Unreadable { path, .. }) if path.ends_with(file)),
+            matches!(&err, TrainError::Checkpoint(CheckpointError::ChecksumMismatch { path, .. }) if path.ends_with(file)),
             "{file}: {err}"
         );
     }
@@ -414,6 +428,90 @@ fn damaged_checkpoints_are_refused_with_clear_errors() {
         ),
         "{err}"
     );
+}
+
+/// One byte flipped inside any file of the latest checkpoint (its length unchanged) is
+/// caught by the file's CRC-32, and resume falls back to the checkpoint before, saying which
+/// one it passed over and why; with every kept checkpoint damaged, the newest one's damage is
+/// the error.
+#[test]
+fn a_flipped_byte_is_detected_and_resume_falls_back_to_the_checkpoint_before() {
+    let _serial = serial();
+    for file in ["model.bpk", "optimizer.bpk", "state.json"] {
+        let name = format!("flipped-{}", file.replace('.', "-"));
+        let (device, train, dir) = saved_run(&name, 11, 2);
+        let whole = Trainer::new(config(2, None))
+            .fit(model(&device), &train, None)
+            .unwrap();
+        let index = index(&dir);
+        assert_eq!(kept_names(&index), ["ckpt-000001", "ckpt-000002"]);
+        let flip = |checkpoint: &str| {
+            let path = dir.join(checkpoint).join(file);
+            let mut bytes = std::fs::read(&path).unwrap();
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0x10;
+            std::fs::write(&path, bytes).unwrap();
+            path
+        };
+        let damaged = flip("ckpt-000002");
+        let resumed = Trainer::new(config(2, Some(&dir)))
+            .resume(&dir, model(&device), &train, None)
+            .unwrap();
+        let [skipped] = &resumed.skipped_checkpoints[..] else {
+            panic!("{file}: {:?}", resumed.skipped_checkpoints)
+        };
+        assert_eq!(skipped.path, dir.join("ckpt-000002"), "{file}");
+        let CheckpointError::ChecksumMismatch {
+            path,
+            expected,
+            found,
+        } = &skipped.reason
+        else {
+            panic!("{file}: {}", skipped.reason)
+        };
+        assert_eq!(*path, damaged);
+        assert_ne!(expected, found);
+        let message = skipped.reason.to_string();
+        for part in [file, &format!("{expected:08x}"), &format!("{found:08x}")] {
+            assert!(message.contains(part), "{message}");
+        }
+        // Epoch 2 trained again from the first checkpoint gives the uninterrupted run's numbers.
+        assert_eq!(
+            numbers(&resumed.history.epochs),
+            numbers(&whole.history.epochs),
+            "{file}"
+        );
+
+        // Both damaged (the resume above wrote ckpt-000003 from ckpt-000001, so damage those).
+        flip("ckpt-000003");
+        std::fs::remove_dir_all(dir.join("ckpt-000001")).ok();
+        let err = Trainer::new(config(2, Some(&dir)))
+            .resume(&dir, model(&device), &train, None)
+            .unwrap_err()
+            .error;
+        assert!(
+            matches!(&err, TrainError::Checkpoint(CheckpointError::ChecksumMismatch { path, .. }) if path.starts_with(dir.join("ckpt-000003"))),
+            "{file}: {err}"
+        );
+    }
+}
+
+/// `keep` latest checkpoints stay on disk and in the index, the oldest removed.
+#[test]
+fn the_latest_keep_checkpoints_stay() {
+    let _serial = serial();
+    let device = common::default_cpu();
+    let train = data(32, 12);
+    let dir = common::scratch("checkpoints/keep");
+    let config =
+        config(5, None).with_checkpoint(Some(CheckpointConfig::new(dir.clone()).with_keep(3)));
+    Trainer::new(config)
+        .fit(model(&device), &train, None)
+        .unwrap();
+    let mut folders = checkpoint_folders(&dir);
+    folders.sort();
+    assert_eq!(folders, ["ckpt-000003", "ckpt-000004", "ckpt-000005"]);
+    assert_eq!(kept_names(&index(&dir)), folders);
 }
 
 /// A run of `epochs` epochs on 64 sequences drawn from `seed`, checkpointed into the scratch
@@ -545,6 +643,10 @@ fn checkpoint_and_early_stopping_options_are_checked() {
     assert_eq!(
         fit(base().with_checkpoint(Some(CheckpointConfig::new("x".into()).with_every(0)))),
         TrainError::ZeroCheckpointInterval
+    );
+    assert_eq!(
+        fit(base().with_checkpoint(Some(CheckpointConfig::new("x".into()).with_keep(0)))),
+        TrainError::ZeroCheckpointsKept
     );
     assert_eq!(
         fit(base().with_early_stopping(Some(EarlyStoppingConfig::new(2)))),

@@ -696,6 +696,53 @@ fn a_truncated_or_corrupt_weight_file_gives_burn_stores_reason() {
     assert!(reason.contains("folder"), "{reason}");
 }
 
+/// One bit flipped inside a saved model's tensor data (the file's length and structure
+/// unchanged, so Burnpack itself reads it) is caught by the CRC-32 saved with the tensors: the
+/// error names the file and both sums, for `SequenceModel::load` and `ModelFile::load` alike.
+#[test]
+fn a_flipped_bit_in_the_weights_is_detected() {
+    let (dir, model) = saved("flipped");
+    let bpk = dir.join("model.bpk");
+    let mut bytes = std::fs::read(&bpk).unwrap();
+    let largest = model
+        .collect(None, None, false)
+        .into_iter()
+        .max_by_key(|t| t.byte_len())
+        .unwrap();
+    let data = largest.to_bytes().unwrap();
+    let at = bytes
+        .windows(data.len())
+        .position(|w| w == &data[..])
+        .expect("the tensor's bytes are in the file");
+    bytes[at + data.len() / 2] ^= 0x04;
+    std::fs::write(&bpk, &bytes).unwrap();
+
+    let err = load_err(&dir);
+    let ModelError::ChecksumMismatch {
+        path,
+        expected,
+        found,
+    } = &err
+    else {
+        panic!("expected a checksum mismatch, found {err}")
+    };
+    assert_eq!(*path, bpk);
+    assert_ne!(expected, found);
+    let message = err.to_string();
+    for part in [
+        "model.bpk",
+        &format!("{expected:08x}"),
+        &format!("{found:08x}"),
+    ] {
+        assert!(message.contains(part), "{message}");
+    }
+    let file = ModelFile::open(&dir).unwrap();
+    assert!(
+        matches!(file.load(model), Err(ModelError::ChecksumMismatch { .. })),
+        "ModelFile::load checks the sum too"
+    );
+}
+
 #[test]
 fn weights_of_another_shape_name_the_tensor_and_both_shapes() {
     let (dir, _) = saved("other_shape");
@@ -867,9 +914,10 @@ fn a_model_of_your_own_round_trips_without_a_config() {
     assert_eq!(listing(&dir), ["model.bpk", "model.json"]);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap();
+    let crc32 = json["crc32"].as_u64().expect("the tensors' CRC-32");
     assert_eq!(
         json,
-        serde_json::json!({"format": "recurrent-model", "version": 1})
+        serde_json::json!({"format": "recurrent-model", "version": 1, "crc32": crc32})
     );
 
     let file = ModelFile::open(&dir).unwrap();

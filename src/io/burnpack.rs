@@ -88,6 +88,21 @@ pub(crate) fn load_exact<M: Module>(
     Ok(model)
 }
 
+/// The CRC-32 of a module's tensors: each one's name, element type, shape and bytes, in name
+/// order. The same for a module and for one loaded from its file, and different when one bit of
+/// any tensor differs.
+pub(crate) fn tensors_crc32<M: Module>(model: &M) -> Result<u32, String> {
+    let mut tensors = model.collect(None, None, false);
+    tensors.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut hasher = crc32fast::Hasher::new();
+    for tensor in &tensors {
+        hasher.update(tensor.name.as_bytes());
+        hasher.update(format!("{:?} {:?}", tensor.dtype, tensor.shape.as_slice()).as_bytes());
+        hasher.update(&tensor.to_bytes().map_err(|e| e.to_string())?);
+    }
+    Ok(hasher.finalize())
+}
+
 /// The value of `key` in the metadata of the Burnpack file at `path` (`None` when the file has
 /// no such entry); reads the header and metadata only.
 pub(crate) fn read_metadata(path: &Path, key: &str) -> Result<Option<String>, LoadProblem> {

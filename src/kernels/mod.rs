@@ -23,6 +23,8 @@ mod autodiff;
 mod cpu;
 #[cfg(feature = "wgpu")]
 mod cube;
+#[cfg(all(test, feature = "wgpu"))]
+pub(crate) use cube::with_card_tile;
 
 /// What the benches and tests reach inside the kernels (not part of the API): the matrix
 /// products (`benches/products.rs`), the switch to the tensor-op path, and on wgpu a count of

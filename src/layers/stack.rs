@@ -272,7 +272,8 @@ mod tests {
     }
 
     /// On wgpu too, through its fused GPU kernel, on sizes that cross the kernels' tiles and
-    /// cubes (64 units): hidden 1, 31, 33, 129 and 257, batch 1 and odd, one step.
+    /// cubes (64 units of 4 columns; 4 batch rows a cube on a GPU, 16 on lavapipe): hidden 1,
+    /// 31, 33, 129 and 257, batch 1, odd and 17, one step; with both tiles.
     #[cfg(feature = "wgpu")]
     #[test]
     fn fused_and_tensor_op_paths_agree_on_wgpu() {
@@ -282,7 +283,7 @@ mod tests {
         assert!(kernels::applies(&device, DType::F32, 1, 1));
         for cell in CellKind::ALL {
             for (hidden, seq, batch) in
-                [(1, 1, 1), (31, 5, 3), (33, 4, 5), (129, 3, 3), (257, 2, 1)]
+                [(1, 1, 1), (31, 5, 3), (33, 4, 17), (129, 3, 5), (257, 2, 1)]
             {
                 for (num_layers, bidirectional, bias) in [(2, true, true), (1, false, false)] {
                     let spec = StackSpec {
@@ -296,12 +297,16 @@ mod tests {
                         batch_first: false,
                         seed: Some(7),
                     };
-                    paths_agree(spec, [seq, batch], None, &device, 1e-4);
-                    if batch > 1 {
-                        // Rows of every length down to one step.
-                        let lengths: Arc<[usize]> = (0..batch).map(|b| seq - b % seq).collect();
-                        paths_agree(spec, [seq, batch], Some(lengths), &device, 1e-4);
-                    }
+                    let both = || {
+                        paths_agree(spec, [seq, batch], None, &device, 1e-4);
+                        if batch > 1 {
+                            // Rows of every length down to one step.
+                            let lengths: Arc<[usize]> = (0..batch).map(|b| seq - b % seq).collect();
+                            paths_agree(spec, [seq, batch], Some(lengths), &device, 1e-4);
+                        }
+                    };
+                    both();
+                    kernels::with_card_tile(both);
                 }
             }
         }

@@ -45,6 +45,19 @@ pub enum ModelError {
         /// What went wrong, with what was expected and what was found.
         reason: String,
     },
+    /// A saved model's weights that are not those that were saved: the CRC-32 of the tensors
+    /// read differs from the one recorded when the file was written (a damaged file).
+    #[error(
+        "damaged model file {path:?}: expected its tensors' CRC-32 {expected:08x} (as saved), found {found:08x}"
+    )]
+    ChecksumMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The checksum recorded when it was written.
+        expected: u32,
+        /// The checksum of the tensors read now.
+        found: u32,
+    },
     /// A saved model's file of another format or version, or weights that do not fit the
     /// model its config describes.
     #[error("model file {path:?} does not match: {what}: expected {expected}, found {found}")]

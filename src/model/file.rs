@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::ModelError;
 use super::sequence_model::{SequenceModel, SequenceModelConfig};
-use crate::io::burnpack::{LoadProblem, load_exact, read_metadata};
+use crate::io::burnpack::{LoadProblem, load_exact, read_metadata, tensors_crc32};
 use crate::io::{replace_atomically, write_atomically};
 
 /// A saved model's file: its weights and, in its metadata, its config.
@@ -150,7 +150,9 @@ fn write_folder<M: Module>(
     };
     std::fs::create_dir_all(dir).map_err(|e| failed(dir, e.to_string()))?;
     let config_path = dir.join(CONFIG_FILE);
-    let mut entry = serde_json::json!({ "format": format, "version": FILE_VERSION });
+    let crc32 = tensors_crc32(model).map_err(|reason| failed(&dir.join(WEIGHTS_FILE), reason))?;
+    let mut entry =
+        serde_json::json!({ "format": format, "version": FILE_VERSION, "crc32": crc32 });
     if let Some(config) = config {
         entry["config"] = config;
     }
@@ -185,6 +187,8 @@ pub struct ModelFile {
     weights: PathBuf,
     /// The saved config, when there is one.
     config: Option<serde_json::Value>,
+    /// The CRC-32 of the tensors as saved (absent in files written before it was recorded).
+    crc32: Option<u32>,
 }
 
 impl ModelFile {
@@ -238,7 +242,9 @@ impl ModelFile {
     /// [`FileMismatch`](ModelError::FileMismatch) naming the first tensor whose shape or
     /// element type differs (with both), or the tensors missing from the file and those the
     /// model does not have; [`FileUnreadable`](ModelError::FileUnreadable) for a file that is
-    /// cut short or corrupt in its tensors.
+    /// cut short or corrupt in its tensors; [`ChecksumMismatch`](ModelError::ChecksumMismatch)
+    /// when the tensors read are not those saved (a changed byte: the file records their
+    /// CRC-32).
     pub fn load<M: Module>(&self, model: M) -> Result<M, ModelError> {
         self.load_as(model, "the model given to ModelFile::load")
     }
@@ -271,15 +277,40 @@ impl ModelFile {
             let expected = FILE_VERSION.to_string();
             return Err(mismatch("version", expected, field("version")));
         }
+        let crc32 = entry.get("crc32").map(|v| {
+            v.as_u64()
+                .and_then(|v| u32::try_from(v).ok())
+                .ok_or_else(|| ModelError::FileUnreadable {
+                    path: weights.clone(),
+                    reason: format!("expected a CRC-32 (a u32) under \"crc32\", found {v}"),
+                })
+        });
         Ok(Self {
             config: entry.get("config").cloned(),
+            crc32: crc32.transpose()?,
             weights,
         })
     }
 
     /// [`load`](Self::load), with `whose` naming the model in messages.
+    /// The tensors read back are checked against the checksum saved with them.
     fn load_as<M: Module>(&self, model: M, whose: &str) -> Result<M, ModelError> {
-        load_exact(model, &self.weights, whose).map_err(|p| model_file_error(&self.weights, p))
+        let model = load_exact(model, &self.weights, whose)
+            .map_err(|p| model_file_error(&self.weights, p))?;
+        if let Some(expected) = self.crc32 {
+            let found = tensors_crc32(&model).map_err(|reason| ModelError::FileUnreadable {
+                path: self.weights.clone(),
+                reason,
+            })?;
+            if found != expected {
+                return Err(ModelError::ChecksumMismatch {
+                    path: self.weights.clone(),
+                    expected,
+                    found,
+                });
+            }
+        }
+        Ok(model)
     }
 }
 
@@ -435,7 +466,9 @@ impl SequenceModel {
     /// - The errors of [`SequenceModelConfig::try_init`], for a config no model can be built
     ///   from.
     /// - As [`ModelFile::load`]: [`FileMismatch`](ModelError::FileMismatch) for tensors
-    ///   (names, shapes, element types) that are not those of the config's model.
+    ///   (names, shapes, element types) that are not those of the config's model,
+    ///   [`ChecksumMismatch`](ModelError::ChecksumMismatch) for tensors whose bytes changed
+    ///   since they were saved.
     pub fn load(dir: impl AsRef<Path>, device: &Device) -> Result<SequenceModel, ModelError> {
         let file = ModelFile::open_as(dir.as_ref(), &[SEQUENCE_FORMAT])?;
         let config: SequenceModelConfig = file.config()?;

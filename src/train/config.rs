@@ -100,6 +100,7 @@ impl TrainerConfig {
     /// [`ZeroPatience`](TrainError::ZeroPatience),
     /// [`InvalidMinDelta`](TrainError::InvalidMinDelta),
     /// [`ZeroCheckpointInterval`](TrainError::ZeroCheckpointInterval),
+    /// [`ZeroCheckpointsKept`](TrainError::ZeroCheckpointsKept),
     /// [`ZeroTbptt`](TrainError::ZeroTbptt),
     /// [`ZeroSyncInterval`](TrainError::ZeroSyncInterval).
     pub fn validate(&self) -> Result<(), TrainError> {
@@ -115,6 +116,9 @@ impl TrainerConfig {
         }
         if self.checkpoint.as_ref().is_some_and(|c| c.every == 0) {
             return Err(TrainError::ZeroCheckpointInterval);
+        }
+        if self.checkpoint.as_ref().is_some_and(|c| c.keep == 0) {
+            return Err(TrainError::ZeroCheckpointsKept);
         }
         if self.tbptt == Some(0) {
             return Err(TrainError::ZeroTbptt);

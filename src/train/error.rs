@@ -64,6 +64,9 @@ pub enum TrainError {
     /// Checkpoints every 0 epochs.
     #[error("invalid trainer config: checkpoint every must be at least 1 epoch, found 0")]
     ZeroCheckpointInterval,
+    /// Checkpoints kept: 0.
+    #[error("invalid trainer config: checkpoint keep must be at least 1 checkpoint, found 0")]
+    ZeroCheckpointsKept,
     /// Truncated BPTT in chunks of 0 steps.
     #[error("invalid trainer config: tbptt must be at least 1 step, found 0")]
     ZeroTbptt,
@@ -238,6 +241,19 @@ pub enum CheckpointError {
         expected: String,
         /// What the checkpoint has.
         found: String,
+    },
+    /// A checkpoint file whose bytes are not those that were written (its CRC-32 differs from
+    /// the one the index recorded).
+    #[error(
+        "damaged checkpoint file {path:?}: expected CRC-32 {expected:08x} (as written), found {found:08x}"
+    )]
+    ChecksumMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The checksum recorded when it was written.
+        expected: u32,
+        /// The checksum of the file now.
+        found: u32,
     },
     /// Writing a checkpoint failed; the index still names the last complete one.
     #[error("could not write checkpoint {path:?}: {reason}")]

@@ -3,6 +3,7 @@
 use burn::tensor::activation::{sigmoid, softmax};
 use burn::tensor::{Tensor, TensorData};
 
+use super::checkpoint::SkippedCheckpoint;
 use super::confusion::ConfusionMatrix;
 use super::error::TrainError;
 use super::history::History;
@@ -26,6 +27,9 @@ pub struct Fitted<M> {
     pub stop_reason: StopReason,
     /// The best epoch by [`TrainerConfig::monitor`](crate::train::TrainerConfig::monitor), when there was validation data.
     pub best_epoch: Option<usize>,
+    /// The damaged checkpoints a [`resume`](crate::train::Trainer::resume) passed over for an
+    /// older intact one, newest first, each with its problem (empty after `fit`).
+    pub skipped_checkpoints: Vec<SkippedCheckpoint>,
 }
 
 /// Loss and metric of a model on a dataset.
@@ -102,6 +106,7 @@ impl<M: Trainable> Fitted<M> {
             objective,
             stop_reason: StopReason::Completed,
             best_epoch: None,
+            skipped_checkpoints: Vec::new(),
         }
     }
 

@@ -39,7 +39,7 @@ mod sums;
 mod trainer;
 mod window;
 
-pub use checkpoint::CheckpointConfig;
+pub use checkpoint::{CheckpointConfig, SkippedCheckpoint};
 pub use config::TrainerConfig;
 pub use confusion::ConfusionMatrix;
 pub use early_stopping::{EarlyStoppingConfig, Monitor};

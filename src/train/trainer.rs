@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use super::checkpoint::{self, BestCheckpoint, CheckpointPolicy, TrainingState};
+use super::checkpoint::{self, BestCheckpoint, CheckpointPolicy, Placement, TrainingState};
 use super::config::TrainerConfig;
 use super::early_stopping::{Best, EarlyStopping};
 use super::epoch::{EpochEnd, EpochStart, Epochs};
@@ -203,7 +203,10 @@ impl Trainer {
     /// As [`fit`](Self::fit), and as [`TrainError::Checkpoint`]:
     /// [`NotFound`](CheckpointError::NotFound), [`Unreadable`](CheckpointError::Unreadable) (a
     /// missing, truncated or corrupt file), [`Mismatch`](CheckpointError::Mismatch) (another
-    /// architecture, or other trainer options).
+    /// architecture, or other trainer options), [`ChecksumMismatch`](CheckpointError::ChecksumMismatch)
+    /// (a file's bytes changed since it was written) when no checkpoint kept is intact; a
+    /// damaged newer one is passed over for the newest intact one, and
+    /// [`Fitted::skipped_checkpoints`] names it.
     pub fn resume<M: Trainable>(
         &mut self,
         dir: impl AsRef<Path>,
@@ -217,6 +220,7 @@ impl Trainer {
         self.config
             .check_resumable(&found.latest, &found.state.config)?;
         let loaded = found.load(model)?;
+        let skipped = found.skipped;
         let state = found.state;
         let start = Start {
             model: loaded.model,
@@ -228,7 +232,16 @@ impl Trainer {
             optimizer: Some(loaded.optimizer),
             best_model: loaded.best_model.map(|model| model.valid()),
         };
-        self.run(start, train, valid)
+        let mut result = self.run(start, train, valid);
+        match &mut result {
+            Ok(fitted) => fitted.skipped_checkpoints = skipped,
+            Err(FitError {
+                partial: Some(fitted),
+                ..
+            }) => fitted.skipped_checkpoints = skipped,
+            Err(_) => {}
+        }
+        result
     }
 
     /// The checks both `fit` and `resume` make before any work.
@@ -365,6 +378,8 @@ struct Run<M> {
     best_model: Option<M>,
     restore_best: bool,
     checkpoints: Option<CheckpointPolicy>,
+    /// Whether the next save continues the checkpoints in the index (resumed, or saved before).
+    continues_index: std::cell::Cell<bool>,
     stop: StopHandle,
     stop_reason: StopReason,
 }
@@ -401,6 +416,7 @@ impl<M: Trainable> Run<M> {
                 .checkpoint
                 .as_ref()
                 .map(|c| CheckpointPolicy::new(c, config.epochs, resumed)),
+            continues_index: std::cell::Cell::new(resumed),
             config: config.clone(),
             stop,
             stop_reason,
@@ -496,13 +512,20 @@ impl<M: Trainable> Run<M> {
         let Some(config) = &self.config.checkpoint else {
             return Ok(());
         };
+        let placement = Placement {
+            best,
+            keep: config.keep,
+            continues: self.continues_index.get(),
+        };
         checkpoint::save(
             &config.dir,
             &model.valid(),
             strategy.optimizer_record(),
             &state,
-            best,
-        )
+            placement,
+        )?;
+        self.continues_index.set(true);
+        Ok(())
     }
 
     /// The error of a step whose loss was `loss`, with the model from before it and the
@@ -517,6 +540,7 @@ impl<M: Trainable> Run<M> {
                 objective: self.config.objective,
                 stop_reason: StopReason::Completed,
                 best_epoch,
+                skipped_checkpoints: Vec::new(),
             })),
         }
     }
@@ -534,6 +558,7 @@ impl<M: Trainable> Run<M> {
             objective: self.config.objective,
             stop_reason: self.stop_reason,
             best_epoch: self.stopping.best_epoch(),
+            skipped_checkpoints: Vec::new(),
         }
     }
 }

@@ -29,11 +29,54 @@ type Cube = CubeBackend;
 /// Units per cube of the per-step kernels when the hidden size needs more than one tile of 32.
 const UNITS_PER_CUBE: u32 = 64;
 
-/// Batch rows per cube: each weight a unit loads serves this many products.
-const ROWS_PER_CUBE: usize = 4;
+/// How many batch rows and adjacent hidden units each unit of the step kernels takes: every
+/// weight it loads serves `rows` products, every state value `cols` (per gate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Tile {
+    rows: usize,
+    cols: usize,
+}
 
-/// Hidden units per unit: each state value a unit loads serves this many products (per gate).
-const COLUMNS_PER_UNIT: usize = 4;
+/// The tile on a GPU: small, since a step there is bound by latency, not loads, and a larger
+/// one would leave most of the GPU idle at the batch sizes of recurrent training.
+const CARD_TILE: Tile = Tile { rows: 4, cols: 4 };
+
+/// The tile on a device that runs kernels on the CPU (lavapipe): there a unit is a SIMD lane
+/// whose every load costs alike, so the fewer loads per product the better, and two cores
+/// need few cubes. 16 rows of 4 columns measured fastest (of 4 to 32 rows; `docs/performance.md`).
+const CPU_TILE: Tile = Tile { rows: 16, cols: 4 };
+
+// `grid_fits` checks the card tile only: the CPU tile's grid is never the larger one.
+const _: () = assert!(CPU_TILE.rows >= CARD_TILE.rows && CPU_TILE.cols >= CARD_TILE.cols);
+
+/// The tile for the device `tensor` is on: CubeCL names no physical card for a CPU or a
+/// software rasterizer.
+fn tile_for(tensor: &CubeTensor) -> Tile {
+    #[cfg(test)]
+    if CARD_TILE_FORCED.get() {
+        return CARD_TILE;
+    }
+    if tensor.client.properties().identity.physical.is_none() {
+        CPU_TILE
+    } else {
+        CARD_TILE
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    static CARD_TILE_FORCED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with the GPU's tile on any device, so that lavapipe tests it too (on this thread:
+/// the launches are issued where the op is called).
+#[cfg(test)]
+pub(crate) fn with_card_tile<R>(f: impl FnOnce() -> R) -> R {
+    CARD_TILE_FORCED.set(true);
+    let result = f();
+    CARD_TILE_FORCED.set(false);
+    result
+}
 
 /// Cubes per grid dimension that every wgpu device launches (WebGPU's minimum
 /// `max_compute_workgroups_per_dimension`).
@@ -44,7 +87,12 @@ const MAX_CUBES_PER_DIMENSION: usize = 65_535;
 /// problems take the tensor-op path. A grid past the limits would not fail at launch but only
 /// at the next read, as a lost result.
 pub(crate) fn grid_fits(batch: usize, hidden: usize) -> bool {
-    let (row_tiles, columns) = Tiling { batch, hidden }.tiles();
+    let tiling = Tiling {
+        batch,
+        hidden,
+        tile: CARD_TILE,
+    };
+    let (row_tiles, columns) = tiling.tiles();
     row_tiles <= MAX_CUBES_PER_DIMENSION && columns <= MAX_CUBES_PER_DIMENSION
 }
 
@@ -53,17 +101,18 @@ pub(crate) fn grid_fits(batch: usize, hidden: usize) -> bool {
 struct Tiling {
     batch: usize,
     hidden: usize,
+    tile: Tile,
 }
 
 impl Tiling {
     /// Batch rows per cube (fewer for a smaller batch).
     fn rows(&self) -> usize {
-        ROWS_PER_CUBE.min(self.batch).max(1)
+        self.tile.rows.min(self.batch).max(1)
     }
 
     /// Hidden units per unit (fewer for a smaller hidden size).
     fn cols(&self) -> usize {
-        COLUMNS_PER_UNIT.min(self.hidden).max(1)
+        self.tile.cols.min(self.hidden).max(1)
     }
 
     /// Units per cube: 32 when the hidden size fits in one tile of 32 units, else
@@ -147,11 +196,12 @@ impl Sizes {
         if reverse { self.seq - 1 - s } else { s }
     }
 
-    /// How the step kernels divide this direction's work.
-    fn tiling(&self) -> Tiling {
+    /// How the step kernels divide this direction's work on `tensor`'s device.
+    fn tiling(&self, tensor: &CubeTensor) -> Tiling {
         Tiling {
             batch: self.batch,
             hidden: self.hidden,
+            tile: tile_for(tensor),
         }
     }
 }
@@ -244,7 +294,7 @@ pub(crate) fn forward(
     let keeps_gates = save && !matches!(cell, CellKind::Rnn(_));
     let gates = empty_if(&x, keeps_gates, &[seq, batch, gh]);
     let (lengths, padded) = lengths_buffer(&x, lengths);
-    let tiling = n.tiling();
+    let tiling = n.tiling(&x);
     let (count, dim) = tiling.grid();
     for s in 0..seq {
         let t = n.time(reverse, s);
@@ -332,7 +382,7 @@ pub(crate) fn backward(
     let dc = empty_if(&x, cell == CellKind::Lstm, &[batch, hidden]);
     let padded = lengths.is_some();
     let lengths = lengths.unwrap_or_else(|| lengths_buffer(&x, None).0);
-    let tiling = n.tiling();
+    let tiling = n.tiling(&x);
     let (count, dim) = tiling.grid();
     // Steps from the last processed to the first, then one launch more for dh0.
     for launch in 0..=seq {

@@ -4,7 +4,8 @@
 //! A checkpoint directory holds numbered checkpoints and one index:
 //!
 //! ```text
-//! dir/checkpoints.json      {"latest": "ckpt-000007", "best": "ckpt-000005", "next": 8, ...}
+//! dir/checkpoints.json      {"latest": "ckpt-000007", "best": "ckpt-000005", "next": 8,
+//!                            "checkpoints": [{"name": "ckpt-000005", "crc32": {...}}, ...]}
 //! dir/ckpt-000007/model.bpk       the model's parameters (burn-store's Burnpack)
 //! dir/ckpt-000007/optimizer.bpk   the optimizer's state (burn-optim's record, Burnpack)
 //! dir/ckpt-000007/state.json      epoch, step, history, early-stopping state, the trainer config
@@ -14,6 +15,12 @@
 //! only then is the index replaced (itself through a synced temporary file and a rename), and
 //! only after that are checkpoints the index no longer names removed. A crash or a full disk at
 //! any point leaves the previous index naming a complete checkpoint.
+//!
+//! The index records the CRC-32 of every file of every checkpoint it keeps (the
+//! [`keep`](CheckpointConfig::keep) latest, and the best of each). A resume verifies them and
+//! takes the newest checkpoint that is intact, passing over damaged ones
+//! ([`Fitted::skipped_checkpoints`](crate::train::Fitted::skipped_checkpoints) says which and
+//! why).
 
 use std::path::PathBuf;
 
@@ -22,7 +29,8 @@ use burn::config::Config;
 mod files;
 mod policy;
 
-pub(crate) use files::{TrainingState, open, save};
+pub use files::SkippedCheckpoint;
+pub(crate) use files::{Placement, TrainingState, open, save};
 pub(crate) use policy::{BestCheckpoint, CheckpointPolicy};
 
 /// Where and when [`Trainer::fit`](crate::train::Trainer::fit) saves checkpoints.
@@ -46,4 +54,8 @@ pub struct CheckpointConfig {
     /// data).
     #[config(default = false)]
     pub keep_best: bool,
+    /// How many of the latest checkpoints to keep (at least 1): a resume falls back to the
+    /// newest intact one when a later one is damaged.
+    #[config(default = 2)]
+    pub keep: usize,
 }
