@@ -595,3 +595,52 @@ fn a_burn_dataset_index_past_the_end_is_named() {
     );
     assert!(Dataset::get(&data, 2).is_ok());
 }
+
+/// Per-series z-normalisation against hand-computed values: two features, sequences of
+/// unequal length, a feature constant within one sequence (only centred); the same through
+/// `transform_values` for one sequence and after a save and load.
+#[test]
+fn per_series_z_normalisation_uses_each_sequences_own_statistics() {
+    use recurrent::data::Normalizer;
+    // Sequence 0: feature 0 is 1, 2, 3, 6 (mean 3, population std sqrt(3.5)); feature 1 is
+    // 5, 5, 5, 5. Sequence 1: feature 0 is -2, 2 (mean 0, std 2); feature 1 is 0, 10 (5, 5).
+    let data = SequenceDataset::from_sequences(
+        vec![
+            vec![1.0, 5.0, 2.0, 5.0, 3.0, 5.0, 6.0, 5.0],
+            vec![-2.0, 0.0, 2.0, 10.0],
+        ],
+        2,
+        Targets::Binary(vec![0.0, 1.0]),
+    )
+    .unwrap();
+    let normalizer = Normalizer::per_series(2).unwrap();
+    assert!(normalizer.is_per_series());
+    let scaled = normalizer.transform(&data).unwrap();
+    let s = 3.5f32.sqrt();
+    let expected0 = [-2.0 / s, 0.0, -1.0 / s, 0.0, 0.0, 0.0, 3.0 / s, 0.0];
+    for (a, e) in scaled.sequence(0).iter().zip(expected0) {
+        assert!((a - e).abs() < 1e-6, "{:?}", scaled.sequence(0));
+    }
+    assert_eq!(scaled.sequence(1), &[-1.0, -1.0, 1.0, 1.0]);
+
+    let mut one = data.sequence(1).to_vec();
+    normalizer.transform_values(&mut one).unwrap();
+    assert_eq!(one, [-1.0, -1.0, 1.0, 1.0]);
+
+    let path = std::env::temp_dir().join(format!("per-series-{}.json", std::process::id()));
+    normalizer.save(&path).unwrap();
+    let loaded = Normalizer::load(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(loaded, normalizer);
+    // A per-feature normaliser is unchanged by the new field (and saves without it).
+    let fitted = Normalizer::fit(&data).unwrap();
+    assert!(!fitted.is_per_series());
+    assert!(
+        !serde_json::to_string(&fitted)
+            .unwrap()
+            .contains("per_series")
+    );
+
+    let err = Normalizer::per_series(0).unwrap_err();
+    assert!(matches!(err, DataError::InvalidNormalizer { .. }), "{err}");
+}

@@ -1,4 +1,5 @@
-//! `Normalizer`: per-feature standardisation fitted on training data, saved beside a model.
+//! `Normalizer`: per-feature standardisation fitted on training data, or per-series
+//! z-normalisation (the UCR convention), saved beside a model.
 
 use std::path::Path;
 
@@ -29,10 +30,15 @@ use crate::plural::count;
 /// assert_eq!(scaled.sequence(0)[5], 0.0);
 /// # Ok::<(), recurrent::data::DataError>(())
 /// ```
+///
+/// [`per_series`](Self::per_series) instead standardises each sequence by its own statistics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Normalizer {
     mean: Vec<f32>,
     std: Vec<f32>,
+    /// Each sequence by its own statistics (`mean` and `std` are then 0 and 1).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    per_series: bool,
 }
 
 impl Normalizer {
@@ -45,32 +51,51 @@ impl Normalizer {
         if data.is_empty() {
             return Err(DataError::EmptyDataset);
         }
-        let f = data.num_features();
-        let steps = (data.inputs().len() / f) as f64;
-        let mut sum = vec![0.0f64; f];
-        for step in data.inputs().chunks_exact(f) {
-            for (s, v) in sum.iter_mut().zip(step) {
-                *s += *v as f64;
-            }
-        }
-        let mean: Vec<f64> = sum.iter().map(|s| s / steps).collect();
-        let mut squares = vec![0.0f64; f];
-        for step in data.inputs().chunks_exact(f) {
-            for ((s, v), m) in squares.iter_mut().zip(step).zip(&mean) {
-                *s += (*v as f64 - m).powi(2);
-            }
-        }
-        let std = squares
-            .iter()
-            .map(|s| {
-                let std = (s / steps).sqrt();
-                if std > 1e-12 { std as f32 } else { 1.0 }
-            })
-            .collect();
+        let (mean, std) = series_statistics(data.inputs(), data.num_features());
         Ok(Self {
-            mean: mean.iter().map(|m| *m as f32).collect(),
+            mean,
             std,
+            per_series: false,
         })
+    }
+
+    /// Per-series z-normalisation, the UCR archive's convention: each feature of each sequence
+    /// becomes `x' = (x - mean) / std` with the mean and the (population) standard deviation of
+    /// that feature over that sequence's steps; a feature constant within a sequence is only
+    /// centred. Nothing is fitted, so training, validation and test data are treated alike and
+    /// the scale of each series is lost (which is the point for shape-based classification).
+    ///
+    /// ```
+    /// use recurrent::data::{Normalizer, SequenceDataset, Targets};
+    ///
+    /// // Two sequences of one feature: 1, 2, 3 and 10, 30 (lengths 3 and 2).
+    /// let data = SequenceDataset::from_sequences(
+    ///     vec![vec![1.0, 2.0, 3.0], vec![10.0, 30.0]],
+    ///     1,
+    ///     Targets::Binary(vec![0.0, 1.0]),
+    /// )?;
+    /// let scaled = Normalizer::per_series(1)?.transform(&data)?;
+    /// let s = (2.0f32 / 3.0).sqrt(); // the population std of 1, 2, 3
+    /// assert_eq!(scaled.sequence(0), &[-1.0 / s, 0.0, 1.0 / s]);
+    /// assert_eq!(scaled.sequence(1), &[-1.0, 1.0]); // mean 20, std 10
+    /// # Ok::<(), recurrent::data::DataError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`InvalidNormalizer`](DataError::InvalidNormalizer) for 0 features.
+    pub fn per_series(num_features: usize) -> Result<Self, DataError> {
+        let normalizer = Self {
+            mean: vec![0.0; num_features],
+            std: vec![1.0; num_features],
+            per_series: true,
+        };
+        normalizer.validate()?;
+        Ok(normalizer)
+    }
+
+    /// Whether this is [`per_series`](Self::per_series) z-normalisation.
+    pub fn is_per_series(&self) -> bool {
+        self.per_series
     }
 
     /// A normaliser from given means and standard deviations, one per feature.
@@ -79,7 +104,11 @@ impl Normalizer {
     /// [`InvalidNormalizer`](DataError::InvalidNormalizer) when the lengths differ or are 0, a
     /// mean is not finite, or a standard deviation is not finite and positive.
     pub fn from_parts(mean: Vec<f32>, std: Vec<f32>) -> Result<Self, DataError> {
-        let normalizer = Self { mean, std };
+        let normalizer = Self {
+            mean,
+            std,
+            per_series: false,
+        };
         normalizer.validate()?;
         Ok(normalizer)
     }
@@ -111,12 +140,13 @@ impl Normalizer {
         Ok(())
     }
 
-    /// The mean of each feature.
+    /// The mean of each feature (zeros for [`per_series`](Self::per_series)).
     pub fn mean(&self) -> &[f32] {
         &self.mean
     }
 
-    /// The standard deviation of each feature (1 for a constant one).
+    /// The standard deviation of each feature (1 for a constant one; ones for
+    /// [`per_series`](Self::per_series)).
     pub fn std(&self) -> &[f32] {
         &self.std
     }
@@ -133,13 +163,22 @@ impl Normalizer {
     /// features than the data the normaliser was fitted on.
     pub fn transform(&self, data: &SequenceDataset) -> Result<SequenceDataset, DataError> {
         self.check_features(data.num_features())?;
+        let steps: Vec<usize> = data.lengths().to_vec();
         let mut data = data.clone();
-        self.apply(data.inputs_mut());
+        let f = self.num_features();
+        let mut rest = data.inputs_mut();
+        for length in steps {
+            let (sequence, tail) = rest.split_at_mut(length * f);
+            self.apply(sequence);
+            rest = tail;
+        }
         Ok(data)
     }
 
     /// Standardises `values`, steps of `num_features` values one after another (one sequence
-    /// for [`Fitted::predict_one`](crate::train::Fitted::predict_one), or a padded batch).
+    /// for [`Fitted::predict_one`](crate::train::Fitted::predict_one), or with per-feature
+    /// statistics a padded batch; [`per_series`](Self::per_series) takes the values as one
+    /// sequence).
     /// Every value is checked before any is changed: on an error `values` is left as it was.
     ///
     /// ```
@@ -192,15 +231,23 @@ impl Normalizer {
         Ok(())
     }
 
+    /// Standardises `values`, whole steps; with `per_series`, one sequence.
     fn apply(&self, values: &mut [f32]) {
-        for step in values.chunks_exact_mut(self.num_features()) {
-            for ((v, m), s) in step.iter_mut().zip(&self.mean).zip(&self.std) {
+        let f = self.num_features();
+        let (mean, std) = if self.per_series {
+            series_statistics(values, f)
+        } else {
+            (self.mean.clone(), self.std.clone())
+        };
+        for step in values.chunks_exact_mut(f) {
+            for ((v, m), s) in step.iter_mut().zip(&mean).zip(&std) {
                 *v = (*v - m) / s;
             }
         }
     }
 
-    /// Writes the normaliser as JSON (`{"mean": [...], "std": [...]}`), atomically: a failure
+    /// Writes the normaliser as JSON (`{"mean": [...], "std": [...]}`, with `"per_series":
+    /// true` for [`per_series`](Self::per_series)), atomically: a failure
     /// leaves any earlier file at `path` intact.
     ///
     /// # Errors
@@ -235,4 +282,31 @@ impl Normalizer {
         normalizer.validate()?;
         Ok(normalizer)
     }
+}
+
+/// The mean and the population standard deviation (1 where it is 0) of each of the `f`
+/// features of `values` (steps one after another), accumulated in f64.
+fn series_statistics(values: &[f32], f: usize) -> (Vec<f32>, Vec<f32>) {
+    let steps = (values.len() / f).max(1) as f64;
+    let mut sum = vec![0.0f64; f];
+    for step in values.chunks_exact(f) {
+        for (s, v) in sum.iter_mut().zip(step) {
+            *s += *v as f64;
+        }
+    }
+    let mean: Vec<f64> = sum.iter().map(|s| s / steps).collect();
+    let mut squares = vec![0.0f64; f];
+    for step in values.chunks_exact(f) {
+        for ((s, v), m) in squares.iter_mut().zip(step).zip(&mean) {
+            *s += (*v as f64 - m).powi(2);
+        }
+    }
+    let std = squares
+        .iter()
+        .map(|s| {
+            let std = (s / steps).sqrt();
+            if std > 1e-12 { std as f32 } else { 1.0 }
+        })
+        .collect();
+    (mean.iter().map(|m| *m as f32).collect(), std)
 }
