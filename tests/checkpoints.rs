@@ -764,3 +764,56 @@ fn a_failed_save_leaves_the_previous_checkpoint() {
         .unwrap();
     assert_eq!(resumed.history.epochs.len(), 2);
 }
+
+/// With only a training set, `validation_fraction` splits a stratified, seeded validation part
+/// off it, so early stopping with restore-best works; its mistakes are checked errors.
+#[test]
+fn a_validation_split_of_the_training_data_drives_early_stopping() {
+    let _serial = serial();
+    let device = common::default_cpu();
+    let train = data(96, 13);
+    let config = || {
+        TrainerConfig::new(Objective::BinaryClassification)
+            .with_epochs(30)
+            .with_batch_size(16)
+            .with_progress(ProgressMode::Quiet)
+            .with_validation_fraction(Some(0.25))
+            .with_early_stopping(Some(EarlyStoppingConfig::new(3).with_restore_best(true)))
+    };
+    let fitted = Trainer::new(config())
+        .fit(model(&device), &train, None)
+        .unwrap();
+    assert!(fitted.history.epochs.iter().all(|e| e.valid_loss.is_some()));
+    assert!(fitted.best_epoch.is_some());
+    // The same split, by hand, gives the same validation losses.
+    let (part, valid) = train.split_validation(0.25, 42).unwrap();
+    assert_eq!(valid.len() + part.len(), train.len());
+    let by_hand = Trainer::new(config().with_validation_fraction(None))
+        .fit(model(&device), &part, Some(&valid))
+        .unwrap();
+    assert_eq!(
+        numbers(&fitted.history.epochs),
+        numbers(&by_hand.history.epochs)
+    );
+
+    let err = |config: TrainerConfig, valid: Option<&SequenceDataset>| {
+        Trainer::new(config)
+            .fit(model(&device), &train, valid)
+            .unwrap_err()
+            .error
+    };
+    assert_eq!(
+        err(config(), Some(&valid)),
+        TrainError::ValidationGivenTwice
+    );
+    for fraction in [0.0, 1.0, -0.5, f64::NAN] {
+        assert!(matches!(
+            err(config().with_validation_fraction(Some(fraction)), None),
+            TrainError::InvalidValidationFraction { .. }
+        ));
+    }
+    assert!(matches!(
+        err(config().with_validation_fraction(Some(0.001)), None),
+        TrainError::Data(recurrent::DataError::EmptyValidationPart { .. })
+    ));
+}

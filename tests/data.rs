@@ -644,3 +644,82 @@ fn per_series_z_normalisation_uses_each_sequences_own_statistics() {
     let err = Normalizer::per_series(0).unwrap_err();
     assert!(matches!(err, DataError::InvalidNormalizer { .. }), "{err}");
 }
+
+/// `split_validation`: each class split in proportion, the same split for the same seed and
+/// another for another seed, every sequence in exactly one part; real-valued targets split by
+/// count; each mistake its own error.
+#[test]
+fn the_validation_split_is_stratified_and_reproducible() {
+    let labels: Vec<usize> = (0..40).map(|i| [0, 0, 0, 1, 1, 2, 0, 1][i % 8]).collect();
+    let n = labels.len();
+    let values: Vec<f32> = (0..n).map(|i| i as f32).collect();
+    let class = |labels: Vec<usize>| Targets::Class {
+        labels,
+        num_classes: 3,
+    };
+    let data = SequenceDataset::new(values.clone(), [n, 1, 1], class(labels.clone())).unwrap();
+    let (train, valid) = data.split_validation(0.2, 1).unwrap();
+    let per_class = |d: &SequenceDataset| {
+        let Targets::Class { labels, .. } = d.targets() else {
+            unreachable!()
+        };
+        (0..3)
+            .map(|c| labels.iter().filter(|&&l| l == c).count())
+            .collect::<Vec<_>>()
+    };
+    // 20, 15 and 5 sequences: 4, 3 and 1 of them in the validation part.
+    assert_eq!(per_class(&data), [20, 15, 5]);
+    assert_eq!(per_class(&valid), [4, 3, 1]);
+    assert_eq!(per_class(&train), [16, 12, 4]);
+    let mut seen: Vec<f32> = [train.inputs(), valid.inputs()].concat();
+    seen.sort_by(f32::total_cmp);
+    assert_eq!(seen, values, "every sequence in exactly one part");
+    assert_eq!(
+        data.split_validation(0.2, 1).unwrap(),
+        (train, valid.clone())
+    );
+    assert_ne!(data.split_validation(0.2, 2).unwrap().1, valid);
+
+    let real = SequenceDataset::new(
+        values.clone(),
+        [n, 1, 1],
+        Targets::Real {
+            values: values.clone(),
+            outputs: 1,
+        },
+    )
+    .unwrap();
+    let (train, valid) = real.split_validation(0.25, 3).unwrap();
+    assert_eq!((train.len(), valid.len()), (30, 10));
+
+    for fraction in [0.0, 1.0, 1.5, f64::NAN] {
+        assert!(matches!(
+            data.split_validation(fraction, 1),
+            Err(DataError::InvalidValidationFraction { .. })
+        ));
+    }
+    assert!(matches!(
+        data.split_validation(0.01, 1),
+        Err(DataError::EmptyValidationPart { .. })
+    ));
+    // One sequence of class 2: a fraction of 0.5 would take it out of training.
+    let mut few = labels.clone();
+    few.iter_mut()
+        .filter(|l| **l == 2)
+        .skip(1)
+        .for_each(|l| *l = 0);
+    let data = SequenceDataset::new(values, [n, 1, 1], class(few)).unwrap();
+    let err = data.split_validation(0.5, 1).unwrap_err();
+    assert_eq!(
+        err,
+        DataError::ClassLeftOutOfTraining {
+            class: 2,
+            sequences: 1,
+            fraction: 0.5
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "validation fraction 0.5 leaves class 2 out of the training part: expected a fraction that keeps at least one of its 1 sequence for training"
+    );
+}

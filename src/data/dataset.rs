@@ -437,6 +437,94 @@ impl SequenceDataset {
         let (a, b) = order.split_at(first_len);
         Ok((self.select(a), self.select(b)))
     }
+
+    /// Splits off a validation part: `(train, valid)`, with `round(valid_fraction * n_c)` of
+    /// the `n_c` sequences of each class in `valid`, drawn from `seed` (stratified, so both
+    /// parts keep the classes' proportions); for real-valued targets, `round(valid_fraction *
+    /// len)` sequences. Each part keeps the dataset's order.
+    ///
+    /// ```
+    /// use recurrent::data::{SequenceDataset, Targets};
+    ///
+    /// // 8 sequences of class 0, 4 of class 1, 2 of class 2.
+    /// let labels: Vec<usize> = [vec![0; 8], vec![1; 4], vec![2; 2]].concat();
+    /// let values: Vec<f32> = (0..labels.len()).map(|i| i as f32).collect();
+    /// let data = SequenceDataset::new(values, [14, 1, 1], Targets::Class { labels, num_classes: 3 })?;
+    /// let (train, valid) = data.split_validation(0.25, 7)?;
+    /// let Targets::Class { labels, .. } = valid.targets() else { unreachable!() };
+    /// let per_class: Vec<usize> = (0..3).map(|c| labels.iter().filter(|&&l| l == c).count()).collect();
+    /// assert_eq!(per_class, [2, 1, 1]); // round(0.25 * 8), round(0.25 * 4), round(0.25 * 2)
+    /// assert_eq!(train.len(), 10);
+    /// assert_eq!(data.split_validation(0.25, 7)?, (train, valid)); // the same seed, the same split
+    /// # Ok::<(), recurrent::data::DataError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`InvalidValidationFraction`](DataError::InvalidValidationFraction) unless `0 <
+    /// valid_fraction < 1`; [`EmptyValidationPart`](DataError::EmptyValidationPart) when no
+    /// sequence would be in it (or, for real values, none left to train on);
+    /// [`ClassLeftOutOfTraining`](DataError::ClassLeftOutOfTraining) when a class would have
+    /// no training sequence left.
+    pub fn split_validation(
+        &self,
+        valid_fraction: f64,
+        seed: u64,
+    ) -> Result<(Self, Self), DataError> {
+        if !(valid_fraction > 0.0 && valid_fraction < 1.0) {
+            return Err(DataError::InvalidValidationFraction {
+                fraction: valid_fraction,
+            });
+        }
+        let order = self.shuffled_order(seed);
+        let mut valid: Vec<usize> = match self.class_labels() {
+            Some((labels, num_classes)) => (0..num_classes)
+                .map(|class| {
+                    let members: Vec<usize> = order
+                        .iter()
+                        .copied()
+                        .filter(|&i| labels[i] == class)
+                        .collect();
+                    let take = (valid_fraction * members.len() as f64).round() as usize;
+                    if take > 0 && take == members.len() {
+                        return Err(DataError::ClassLeftOutOfTraining {
+                            class,
+                            sequences: members.len(),
+                            fraction: valid_fraction,
+                        });
+                    }
+                    Ok(members[..take].to_vec())
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .concat(),
+            None => {
+                let take = (valid_fraction * self.len() as f64).round() as usize;
+                order[..take.min(self.len())].to_vec()
+            }
+        };
+        if valid.is_empty() || valid.len() == self.len() {
+            return Err(DataError::EmptyValidationPart {
+                fraction: valid_fraction,
+                len: self.len(),
+            });
+        }
+        valid.sort_unstable();
+        let train: Vec<usize> = (0..self.len())
+            .filter(|i| valid.binary_search(i).is_err())
+            .collect();
+        Ok((self.select(&train), self.select(&valid)))
+    }
+
+    /// Each sequence's class and the number of classes, for classification targets.
+    fn class_labels(&self) -> Option<(Vec<usize>, usize)> {
+        match &self.targets {
+            Targets::Binary(labels) => Some((labels.iter().map(|&l| l as usize).collect(), 2)),
+            Targets::Class {
+                labels,
+                num_classes,
+            } => Some((labels.clone(), *num_classes)),
+            Targets::Real { .. } | Targets::PerStep { .. } => None,
+        }
+    }
 }
 
 /// Where each sequence starts, in steps, and the total at the end.

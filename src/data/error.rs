@@ -117,6 +117,37 @@ pub enum DataError {
         /// The dataset's size.
         len: usize,
     },
+    /// A validation fraction outside `(0, 1)`.
+    #[error("invalid validation fraction: expected 0 < fraction < 1, found {fraction}")]
+    InvalidValidationFraction {
+        /// The fraction given.
+        fraction: f64,
+    },
+    /// A validation fraction that leaves the validation part (or the training part) empty.
+    #[error(
+        "empty validation split: expected a validation fraction that puts at least one of the {} in each part, found {fraction}",
+        count(*.len, "sequence")
+    )]
+    EmptyValidationPart {
+        /// The fraction given.
+        fraction: f64,
+        /// The dataset's size.
+        len: usize,
+    },
+    /// A validation fraction that would take every sequence of a class out of the training
+    /// part.
+    #[error(
+        "validation fraction {fraction} leaves class {class} out of the training part: expected a fraction that keeps at least one of its {} for training",
+        count(*.sequences, "sequence")
+    )]
+    ClassLeftOutOfTraining {
+        /// The class.
+        class: usize,
+        /// How many sequences it has.
+        sequences: usize,
+        /// The fraction given.
+        fraction: f64,
+    },
     /// An index past the end of a dataset.
     #[error("index out of range: expected an index below {len}, found {index}")]
     IndexOutOfRange {

@@ -84,6 +84,12 @@ pub struct TrainerConfig {
     /// history is the same for every value. The progress bar moves at each read.
     #[config(default = 16)]
     pub sync_every: usize,
+    /// Split this fraction of the training data off as validation data (stratified by class,
+    /// drawn from [`seed`](Self::seed); see
+    /// [`SequenceDataset::split_validation`](crate::data::SequenceDataset::split_validation)),
+    /// for early stopping and the best checkpoint when there is no validation file. `fit` and
+    /// `resume` are then given no validation data.
+    pub validation_fraction: Option<f64>,
 }
 
 impl TrainerConfig {
@@ -102,7 +108,8 @@ impl TrainerConfig {
     /// [`ZeroCheckpointInterval`](TrainError::ZeroCheckpointInterval),
     /// [`ZeroCheckpointsKept`](TrainError::ZeroCheckpointsKept),
     /// [`ZeroTbptt`](TrainError::ZeroTbptt),
-    /// [`ZeroSyncInterval`](TrainError::ZeroSyncInterval).
+    /// [`ZeroSyncInterval`](TrainError::ZeroSyncInterval),
+    /// [`InvalidValidationFraction`](TrainError::InvalidValidationFraction).
     pub fn validate(&self) -> Result<(), TrainError> {
         if let Some(stopping) = &self.early_stopping {
             if stopping.patience == 0 {
@@ -125,6 +132,11 @@ impl TrainerConfig {
         }
         if self.sync_every == 0 {
             return Err(TrainError::ZeroSyncInterval);
+        }
+        if let Some(fraction) = self.validation_fraction
+            && !(fraction > 0.0 && fraction < 1.0)
+        {
+            return Err(TrainError::InvalidValidationFraction { fraction });
         }
         if self.epochs == 0 {
             return Err(TrainError::ZeroEpochs);
@@ -207,7 +219,7 @@ impl TrainerConfig {
 
 /// The trainer options a resumed run must share with the run that saved its checkpoint: every
 /// option that changes what a run computes. A new such option belongs here.
-pub(crate) const RESUME_KEYS: [&str; 11] = [
+pub(crate) const RESUME_KEYS: [&str; 12] = [
     "objective",
     "batch_size",
     "learning_rate",
@@ -219,4 +231,5 @@ pub(crate) const RESUME_KEYS: [&str; 11] = [
     "shuffle",
     "tbptt",
     "monitor",
+    "validation_fraction",
 ];

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+use crate::data::DataError;
 use crate::plural::count;
 
 /// A mistake in the trainer's options, in the data given to it, or a failure while training,
@@ -82,7 +83,9 @@ pub enum TrainError {
         reason: String,
     },
     /// Early stopping or best-model checkpoints need validation data.
-    #[error("{what} needs validation data: expected Some(valid) in fit, found None")]
+    #[error(
+        "{what} needs validation data: expected Some(valid) in fit or a validation_fraction, found neither"
+    )]
     MissingValidation {
         /// `"early stopping"` or `"keeping the best checkpoint"`.
         what: &'static str,
@@ -207,6 +210,21 @@ pub enum TrainError {
     /// A checkpoint could not be written, read or resumed.
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
+    /// A validation fraction outside `(0, 1)`.
+    #[error("invalid trainer config: validation_fraction must be in (0, 1), found {fraction}")]
+    InvalidValidationFraction {
+        /// The fraction given.
+        fraction: f64,
+    },
+    /// Validation data given to `fit` or `resume` while the config also splits it off the
+    /// training data.
+    #[error(
+        "validation data given twice: expected either Some(valid) or a validation_fraction, found both"
+    )]
+    ValidationGivenTwice,
+    /// The data cannot be split as asked (the validation split's errors).
+    #[error(transparent)]
+    Data(#[from] DataError),
 }
 
 /// A checkpoint that cannot be written, read or resumed from, one variant per mistake.

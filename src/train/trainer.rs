@@ -6,6 +6,7 @@
 //! (`checkpoint/policy.rs`) says when a save is due, and the checkpoint files
 //! (`checkpoint/files.rs`) are written and read whole.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::Instant;
 
@@ -152,7 +153,9 @@ impl Trainer {
     /// for the objective and the model), [`LengthsUnsupported`](TrainError::LengthsUnsupported),
     /// [`TbpttUnsupported`](TrainError::TbpttUnsupported),
     /// [`MissingValidation`](TrainError::MissingValidation) (early stopping or the best
-    /// checkpoint without `valid`); during training [`Diverged`](TrainError::Diverged), with the
+    /// checkpoint without `valid` or a [`TrainerConfig::validation_fraction`]),
+    /// [`ValidationGivenTwice`](TrainError::ValidationGivenTwice) (both), and the split's
+    /// [`DataError`](crate::data::DataError)s as [`TrainError::Data`]; during training [`Diverged`](TrainError::Diverged), with the
     /// last good model in [`FitError::partial`] (any checkpoint on disk is the last one saved
     /// before it), and [`CheckpointError::WriteFailed`] when a checkpoint cannot be written.
     pub fn fit<M: Trainable>(
@@ -161,9 +164,29 @@ impl Trainer {
         train: &SequenceDataset,
         valid: Option<&SequenceDataset>,
     ) -> Result<Fitted<M>, FitError<M>> {
-        self.check(&model, train, valid)?;
+        self.config.validate()?;
+        let (train, valid) = self.validation_data(train, valid)?;
+        self.check(&model, &train, valid.as_deref())?;
         let start = Start::fresh(model, self.config.objective);
-        self.run(start, train, valid)
+        self.run(start, &train, valid.as_deref())
+    }
+
+    /// The training and validation data: as given, or with
+    /// [`TrainerConfig::validation_fraction`] a stratified part of `train` split off (from the
+    /// trainer's seed, so a resumed run gets the same split).
+    fn validation_data<'a>(
+        &self,
+        train: &'a SequenceDataset,
+        valid: Option<&'a SequenceDataset>,
+    ) -> Result<(Cow<'a, SequenceDataset>, Option<Cow<'a, SequenceDataset>>), TrainError> {
+        match (self.config.validation_fraction, valid) {
+            (None, valid) => Ok((Cow::Borrowed(train), valid.map(Cow::Borrowed))),
+            (Some(_), Some(_)) => Err(TrainError::ValidationGivenTwice),
+            (Some(fraction), None) => {
+                let (train, valid) = train.split_validation(fraction, self.config.seed)?;
+                Ok((Cow::Owned(train), Some(Cow::Owned(valid))))
+            }
+        }
     }
 
     /// Continues the training saved in the checkpoint directory `dir` by an earlier
@@ -214,6 +237,9 @@ impl Trainer {
         train: &SequenceDataset,
         valid: Option<&SequenceDataset>,
     ) -> Result<Fitted<M>, FitError<M>> {
+        self.config.validate()?;
+        let (train, valid) = self.validation_data(train, valid)?;
+        let (train, valid) = (train.as_ref(), valid.as_deref());
         self.check(&model, train, valid)?;
         let found = checkpoint::open(dir.as_ref())?;
         // The options are compared before any tensor is read.
