@@ -13,8 +13,9 @@ use burn::tensor::{Device, Tensor};
 use recurrent::data::{SequenceDataset, SumSignConfig};
 use recurrent::model::{CellType, ModelOutput, SequenceModel, SequenceModelConfig, Trainable};
 use recurrent::train::{
-    CheckpointConfig, CheckpointError, EarlyStoppingConfig, EpochRecord, Fitted, Monitor,
-    Objective, ProgressMode, StopHandle, StopReason, TrainError, Trainer, TrainerConfig, evaluate,
+    CheckpointConfig, CheckpointError, EarlyStoppingConfig, EpochRecord, Fitted, LrSchedule,
+    Monitor, Objective, ProgressMode, StopHandle, StopReason, TrainError, Trainer, TrainerConfig,
+    evaluate,
 };
 
 /// Training draws dropout masks from the device's generator, which `fit` seeds before every
@@ -816,4 +817,116 @@ fn a_validation_split_of_the_training_data_drives_early_stopping() {
         err(config().with_validation_fraction(Some(0.001)), None),
         TrainError::Data(recurrent::DataError::EmptyValidationPart { .. })
     ));
+}
+
+/// `config` trained 6 epochs without a break, and the same stopped after epoch 3 (by a stop
+/// handle, so the number of epochs is the same) and resumed: the two histories, learning
+/// rates included.
+fn whole_and_resumed(name: &str, config: impl Fn() -> TrainerConfig) -> [Vec<EpochRecord>; 2] {
+    let device = common::default_cpu();
+    let (train, valid) = (data(64, 21), data(64, 22));
+    let dir = common::scratch(&format!("checkpoints/{name}"));
+    let with_dir = || config().with_checkpoint(Some(CheckpointConfig::new(dir.clone())));
+    let whole = Trainer::new(config())
+        .fit(model(&device), &train, Some(&valid))
+        .unwrap();
+    let trainer = Trainer::new(with_dir());
+    let stop = trainer.stop_handle();
+    let mut trainer = trainer.with_callback(move |record| {
+        if record.epoch == 3 {
+            stop.stop();
+        }
+    });
+    let first = trainer.fit(model(&device), &train, Some(&valid)).unwrap();
+    assert_eq!(first.history.epochs.len(), 3, "{name}");
+    let resumed = Trainer::new(with_dir())
+        .resume(&dir, model(&device), &train, Some(&valid))
+        .unwrap();
+    [whole.history.epochs, resumed.history.epochs]
+}
+
+fn rates(records: &[EpochRecord]) -> Vec<f64> {
+    records.iter().map(|r| r.learning_rate).collect()
+}
+
+/// Linear warm-up over 12 steps (3 epochs of 4 batches): the rate of each epoch's last step is
+/// 4/12, 8/12, then all of the learning rate; the same across a resume in the warm-up.
+#[test]
+fn warm_up_rises_linearly_and_resumes_exactly() {
+    let _serial = serial();
+    let [whole, resumed] = whole_and_resumed("warmup", || config(6, None).with_warmup_steps(12));
+    let lr = 0.01;
+    let expected = [lr * 4.0 / 12.0, lr * 8.0 / 12.0, lr, lr, lr, lr];
+    for (rate, want) in rates(&whole).iter().zip(expected) {
+        assert!((rate - want).abs() < 1e-12, "{:?}", rates(&whole));
+    }
+    assert_eq!(numbers(&resumed), numbers(&whole));
+}
+
+/// One-cycle over 6 epochs of 4 batches: the rate of each epoch's last step is PyTorch's
+/// OneCycleLR formula's (worked by hand as in `schedule.rs`'s unit test); the same across a
+/// resume.
+#[test]
+fn one_cycle_follows_its_formula_and_resumes_exactly() {
+    let _serial = serial();
+    let schedule = LrSchedule::OneCycle {
+        pct_start: 0.3,
+        div_factor: 25.0,
+        final_div_factor: 1e4,
+    };
+    let [whole, resumed] =
+        whole_and_resumed("one-cycle", || config(6, None).with_lr_schedule(schedule));
+    let (max, initial) = (0.01, 0.01 / 25.0);
+    let min = initial / 1e4;
+    let cos = |start: f64, end: f64, pct: f64| {
+        end + (start - end) / 2.0 * ((std::f64::consts::PI * pct).cos() + 1.0)
+    };
+    let peak = 0.3 * 24.0 - 1.0;
+    let rate = |step: f64| {
+        if step <= peak {
+            cos(initial, max, step / peak)
+        } else {
+            cos(max, min, (step - peak) / (23.0 - peak))
+        }
+    };
+    // Epoch e's last step is step 4e - 1, counted from 0.
+    let expected: Vec<f64> = (1..=6).map(|e| rate((4 * e - 1) as f64)).collect();
+    for (got, want) in rates(&whole).iter().zip(&expected) {
+        assert!(
+            (got - want).abs() < 1e-12,
+            "{:?} vs {expected:?}",
+            rates(&whole)
+        );
+    }
+    assert_eq!(numbers(&resumed), numbers(&whole));
+}
+
+/// Reduce-on-plateau on the validation loss: the rate only ever falls, by the factor, never
+/// below the minimum, and a resumed run (which replays the plateau from its history) gives the
+/// same numbers. With patience 1 and a rate of 0.05 the validation loss stalls and the rate is
+/// cut at least once in 6 epochs.
+#[test]
+fn reduce_on_plateau_cuts_the_rate_and_resumes_exactly() {
+    let _serial = serial();
+    let schedule = LrSchedule::ReduceOnPlateau {
+        factor: 0.5,
+        patience: 1,
+        cooldown: 0,
+        min_lr: 0.01,
+    };
+    let config = || {
+        config(6, None)
+            .with_learning_rate(0.05)
+            .with_lr_schedule(schedule)
+    };
+    let [whole, resumed] = whole_and_resumed("plateau", config);
+    let rates = rates(&whole);
+    assert!(
+        rates
+            .windows(2)
+            .all(|w| w[1] == w[0] || w[1] == (w[0] * 0.5).max(0.01)),
+        "{rates:?}"
+    );
+    assert!(rates[5] < 0.05, "{rates:?}");
+    assert_eq!(numbers(&resumed), numbers(&whole));
 }

@@ -56,6 +56,11 @@ pub struct TrainerConfig {
     /// The learning-rate schedule.
     #[config(default = "LrSchedule::Constant")]
     pub lr_schedule: LrSchedule,
+    /// Linear warm-up: over the first `warmup_steps` optimizer steps the schedule's rate is
+    /// multiplied by `step / warmup_steps` (from `1 / warmup_steps` at the first step to 1);
+    /// 0 for none.
+    #[config(default = 0)]
+    pub warmup_steps: usize,
     /// Seed for the order of the training data, redrawn every epoch.
     #[config(default = 42)]
     pub seed: u64,
@@ -191,7 +196,7 @@ impl TrainerConfig {
         saved: &serde_json::Value,
     ) -> Result<(), CheckpointError> {
         let current = serde_json::to_value(self).expect("a trainer config always serialises");
-        let spans_epochs = self.lr_schedule != LrSchedule::Constant;
+        let spans_epochs = self.lr_schedule.spans_training();
         let keys = RESUME_KEYS
             .into_iter()
             .chain(spans_epochs.then_some("epochs"));
@@ -219,7 +224,7 @@ impl TrainerConfig {
 
 /// The trainer options a resumed run must share with the run that saved its checkpoint: every
 /// option that changes what a run computes. A new such option belongs here.
-pub(crate) const RESUME_KEYS: [&str; 12] = [
+pub(crate) const RESUME_KEYS: [&str; 13] = [
     "objective",
     "batch_size",
     "learning_rate",
@@ -227,6 +232,7 @@ pub(crate) const RESUME_KEYS: [&str; 12] = [
     "weight_decay",
     "grad_clip_norm",
     "lr_schedule",
+    "warmup_steps",
     "seed",
     "shuffle",
     "tbptt",

@@ -5,14 +5,17 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use burn::data::dataloader::DataLoader;
-use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
+use burn::lr_scheduler::module_lr_scheduler::{ModuleLearningRate, ModuleLrScheduler};
 use burn::tensor::Device;
 
 use super::config::TrainerConfig;
+use super::early_stopping::Monitor;
 use super::error::TrainError;
-use super::history::EpochRecord;
+use super::history::{EpochRecord, History};
 use super::loader::loaded;
+use super::objective::Objective;
 use super::progress::Progress;
+use super::schedule::Plateau;
 use super::stop::StopHandle;
 use super::strategy::TrainingStrategy;
 use super::sums::EpochSums;
@@ -52,6 +55,11 @@ pub(crate) struct Epochs<'a> {
     loader: Arc<dyn DataLoader<SequenceBatch>>,
     device: Device,
     scheduler: ModuleLrScheduler,
+    /// Reduce-on-plateau's state, which sets the rate instead of `scheduler`.
+    plateau: Option<Plateau>,
+    /// What the plateau watches.
+    monitor: (Monitor, Objective),
+    warmup_steps: usize,
     progress: Progress,
     stop: &'a StopHandle,
     seed: u64,
@@ -64,13 +72,14 @@ pub(crate) struct Epochs<'a> {
 
 impl<'a> Epochs<'a> {
     /// The epochs of `config` over `train` on `device`, positioned where the uninterrupted run
-    /// would be after `epochs` epochs and `steps` more steps: the schedule's steps taken and
-    /// the loader's shuffles drawn (one per epoch).
+    /// would be after `epochs` epochs and `steps` more steps: the schedule's steps taken, the
+    /// plateau's epochs replayed from `history`, and the loader's shuffles drawn (one per
+    /// epoch).
     pub(crate) fn new(
         config: &TrainerConfig,
         train: &SequenceDataset,
         device: Device,
-        stop: &'a StopHandle,
+        (stop, history): (&'a StopHandle, &History),
         (epochs, steps): (usize, usize),
     ) -> Self {
         let shuffle = config.shuffle.then_some(config.seed);
@@ -84,10 +93,20 @@ impl<'a> Epochs<'a> {
         for _ in 0..epochs {
             drop(loader.iter());
         }
+        let mut plateau = Plateau::of(config.lr_schedule, config.learning_rate);
+        let monitor = (config.monitor, config.objective);
+        if let Some(plateau) = &mut plateau {
+            for record in &history.epochs {
+                plateau.end_epoch(plateau_score(monitor, record));
+            }
+        }
         Self {
             loader,
             device,
             scheduler,
+            plateau,
+            monitor,
+            warmup_steps: config.warmup_steps,
             progress: Progress::new(config.progress, config.epochs, batches),
             stop,
             seed: config.seed,
@@ -122,7 +141,7 @@ impl<'a> Epochs<'a> {
             self.device.seed(seed);
             let batch = loaded(batch, "a training")?;
             sums.sequences += batch.inputs.dims()[0];
-            let lr = self.scheduler.step();
+            let lr = self.rate((epoch - 1) * self.batches + step);
             learning_rate = lr.base();
             let (stepped, scores) = strategy.step(model, batch.clone(), lr.clone(), None)?;
             model = stepped;
@@ -155,6 +174,30 @@ impl<'a> Epochs<'a> {
         })
     }
 
+    /// The learning rate of optimizer step `step` (from 1, over all epochs): the schedule's,
+    /// or the plateau's, times the warm-up's factor.
+    fn rate(&mut self, step: usize) -> ModuleLearningRate {
+        let scheduled = self.scheduler.step();
+        let warm_up = if step < self.warmup_steps {
+            step as f64 / self.warmup_steps as f64
+        } else {
+            1.0
+        };
+        match &self.plateau {
+            None if warm_up == 1.0 => scheduled,
+            None => ModuleLearningRate::from(scheduled.base() * warm_up),
+            Some(plateau) => ModuleLearningRate::from(plateau.lr() * warm_up),
+        }
+    }
+
+    /// After a finished epoch: the plateau takes its score.
+    pub(crate) fn end_epoch(&mut self, record: &EpochRecord) {
+        let monitor = self.monitor;
+        if let Some(plateau) = &mut self.plateau {
+            plateau.end_epoch(plateau_score(monitor, record));
+        }
+    }
+
     /// Reads the losses of the steps in `window`: `None` when they are all finite (their sums
     /// added, the progress reported), or the epoch's end at the first diverged step, with the
     /// model from before it.
@@ -182,6 +225,14 @@ impl<'a> Epochs<'a> {
     pub(crate) fn report(&mut self, record: &EpochRecord, metric: &str) {
         self.progress.finish_epoch(record, metric);
     }
+}
+
+/// What reduce-on-plateau watches in an epoch's record (lower is better): the trainer's
+/// monitored validation score, or the training loss without validation data.
+fn plateau_score((monitor, objective): (Monitor, Objective), record: &EpochRecord) -> f64 {
+    monitor
+        .score(objective, record)
+        .unwrap_or(record.train_loss)
 }
 
 /// The seed of the device's generator for a step: a mix of the trainer's seed, the epoch and

@@ -327,7 +327,13 @@ impl Trainer {
         };
         let mut model = start.model.train();
         let device = model_device(&model);
-        let mut epochs = Epochs::new(&config, train, device, &self.stop, (done, start.step));
+        let mut epochs = Epochs::new(
+            &config,
+            train,
+            device,
+            (&self.stop, &start.history),
+            (done, start.step),
+        );
         let resumed = start.optimizer.is_some();
         let mut strategy = SingleDevice::new(&config, start.optimizer);
         let mut run = Run::new(
@@ -361,6 +367,7 @@ impl Trainer {
             model = trained;
             let record = self.record(epoch, sums, learning_rate, &model, valid, train.len())?;
             epochs.report(&record, config.objective.metric_name());
+            epochs.end_epoch(&record);
             if let Some(callback) = &mut self.callback {
                 callback(&record);
             }
