@@ -275,3 +275,37 @@ fn a_real_training_run_plots() {
     let three = polyline_points(&svg).iter().filter(|&&n| n == 3).count();
     assert_eq!(three, 4, "{:?}", polyline_points(&svg));
 }
+
+/// The range test's plot: an SVG with the suggestion in its title; a path that is not `.svg`
+/// is refused.
+#[test]
+fn the_learning_rate_finder_draws_its_curve() {
+    use recurrent::data::SumSignConfig;
+    use recurrent::model::{CellType, SequenceModelConfig};
+    use recurrent::train::{LrFinderConfig, Objective, ProgressMode, Trainer, TrainerConfig};
+    let device = burn::tensor::Device::flex();
+    let train = SumSignConfig::new().generate(256, 1).unwrap();
+    let model = SequenceModelConfig::new(CellType::Gru, 1, 8, 1)
+        .with_seed(Some(1))
+        .init(&device);
+    let trainer = Trainer::new(
+        TrainerConfig::new(Objective::BinaryClassification).with_progress(ProgressMode::Quiet),
+    );
+    let finder = LrFinderConfig::new().with_start_lr(1e-4).with_steps(40);
+    let found = trainer.find_learning_rate(&model, &train, &finder).unwrap();
+    let dir = std::env::temp_dir().join(format!("recurrent-lr-plot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("lr.svg");
+    found.plot(&path).unwrap();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..80.min(svg.len())]);
+    assert!(svg.contains("learning rate"));
+    if found.suggestion.is_some() {
+        assert!(svg.contains("suggested"));
+    }
+    assert!(matches!(
+        found.plot(dir.join("lr.png")),
+        Err(recurrent::train::HistoryError::NotSvg { .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

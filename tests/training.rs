@@ -842,3 +842,110 @@ fn a_loss_that_diverges_between_reads_hands_back_the_model_from_before_its_step(
         }
     }
 }
+
+/// The learning-rate range test: the model it is given is unchanged, its rates grow
+/// geometrically from the lower bound to the upper, the loss first falls and then blows up past
+/// the divergence factor (which ends the test early), the suggestion lies inside the bounds,
+/// and the whole is reproducible.
+#[test]
+fn the_learning_rate_finder_leaves_the_model_alone_and_spans_its_bounds() {
+    use recurrent::train::LrFinderConfig;
+    let device = Device::flex();
+    let train = SumSignConfig::new().generate(512, 3).unwrap();
+    let model = seed_model(CellType::Gru, 4, &device);
+    let before = model.forward(Tensor::zeros([2, 10, 1], &device));
+    let trainer = Trainer::new(quiet(Objective::BinaryClassification));
+    let finder = LrFinderConfig::new()
+        .with_start_lr(1e-5)
+        .with_end_lr(10.0)
+        .with_steps(60);
+    let found = trainer.find_learning_rate(&model, &train, &finder).unwrap();
+    let after = model.forward(Tensor::zeros([2, 10, 1], &device));
+    let values = |o: recurrent::model::ModelOutput| match o {
+        recurrent::model::ModelOutput::PerSequence(t) => t.into_data().try_to_vec::<f32>().unwrap(),
+        _ => unreachable!(),
+    };
+    assert_eq!(
+        values(before),
+        values(after),
+        "the given model is untouched"
+    );
+
+    let rates = &found.learning_rates;
+    assert_eq!(rates[0], 1e-5);
+    let ratio = (10.0f64 / 1e-5).powf(1.0 / 59.0);
+    for pair in rates.windows(2) {
+        assert!((pair[1] / pair[0] - ratio).abs() < 1e-9, "{rates:?}");
+    }
+    assert_eq!(found.losses.len(), rates.len());
+    assert_eq!(found.smoothed.len(), rates.len());
+    let suggestion = found.suggestion.expect("enough steps to suggest a rate");
+    assert!((1e-5..=10.0).contains(&suggestion), "{suggestion}");
+    assert_eq!(
+        trainer.find_learning_rate(&model, &train, &finder).unwrap(),
+        found,
+        "the same seed, the same test"
+    );
+
+    // Here the smoothed loss stays under 4 times its lowest: all 60 steps, up to the bound.
+    assert_eq!(rates.len(), 60);
+    assert!((rates[59] - 10.0).abs() < 1e-9);
+    // With a divergence factor of 1.2 it stops early, where the smoothed loss passes 1.2
+    // times its lowest: the same steps up to there.
+    let stopped = trainer
+        .find_learning_rate(&model, &train, &finder.clone().with_divergence_factor(1.2))
+        .unwrap();
+    let n = stopped.learning_rates.len();
+    assert!(n < 60, "{n}");
+    assert_eq!(stopped.losses[..], found.losses[..n]);
+    let lowest = stopped
+        .smoothed
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    assert!(stopped.smoothed[n - 1] > 1.2 * lowest);
+}
+
+/// Each mistake in the finder's options has its own error, before any step.
+#[test]
+fn the_learning_rate_finder_refuses_bad_options() {
+    use recurrent::train::LrFinderConfig;
+    let device = Device::flex();
+    let train = SumSignConfig::new().generate(64, 3).unwrap();
+    let model = seed_model(CellType::Rnn, 4, &device);
+    let trainer = Trainer::new(quiet(Objective::BinaryClassification));
+    let err = |finder: LrFinderConfig| {
+        trainer
+            .find_learning_rate(&model, &train, &finder)
+            .unwrap_err()
+    };
+    let base = LrFinderConfig::new;
+    for (start, end) in [
+        (0.0, 1.0),
+        (-1.0, 1.0),
+        (1.0, 1.0),
+        (1.0, 0.1),
+        (1e-3, f64::INFINITY),
+    ] {
+        assert_eq!(
+            err(base().with_start_lr(start).with_end_lr(end)),
+            TrainError::InvalidLrRange { start, end }
+        );
+    }
+    assert_eq!(
+        err(base().with_steps(1)),
+        TrainError::TooFewLrSteps { steps: 1 }
+    );
+    assert!(matches!(
+        err(base().with_smoothing(1.0)),
+        TrainError::InvalidLrSmoothing { .. }
+    ));
+    assert!(matches!(
+        err(base().with_divergence_factor(1.0)),
+        TrainError::InvalidDivergenceFactor { .. }
+    ));
+    assert_eq!(
+        err(base().with_start_lr(1.0).with_end_lr(0.1)).to_string(),
+        "invalid learning-rate finder range: expected 0 < start_lr < end_lr (finite), found start_lr 1 and end_lr 0.1"
+    );
+}

@@ -222,6 +222,36 @@ pub enum TrainError {
         "validation data given twice: expected either Some(valid) or a validation_fraction, found both"
     )]
     ValidationGivenTwice,
+    /// Learning-rate finder bounds that are not positive and increasing.
+    #[error(
+        "invalid learning-rate finder range: expected 0 < start_lr < end_lr (finite), found start_lr {start} and end_lr {end}"
+    )]
+    InvalidLrRange {
+        /// The first rate.
+        start: f64,
+        /// The last rate.
+        end: f64,
+    },
+    /// A learning-rate finder of fewer than 2 steps.
+    #[error("invalid learning-rate finder: steps must be at least 2, found {steps}")]
+    TooFewLrSteps {
+        /// The steps given.
+        steps: usize,
+    },
+    /// A learning-rate finder smoothing outside `[0, 1)`.
+    #[error("invalid learning-rate finder: smoothing must be in [0, 1), found {smoothing}")]
+    InvalidLrSmoothing {
+        /// The smoothing given.
+        smoothing: f64,
+    },
+    /// A learning-rate finder divergence factor of at most 1.
+    #[error(
+        "invalid learning-rate finder: divergence_factor must be greater than 1, found {factor}"
+    )]
+    InvalidDivergenceFactor {
+        /// The factor given.
+        factor: f64,
+    },
     /// The data cannot be split as asked (the validation split's errors).
     #[error(transparent)]
     Data(#[from] DataError),

@@ -9,6 +9,7 @@
 //! | file | what |
 //! |---|---|
 //! | `trainer.rs` | `Trainer`: `fit`, `resume`, the loop over epochs |
+//! | `lr_finder.rs` | `Trainer::find_learning_rate`: the learning-rate range test |
 //! | `epoch.rs` | one epoch: seeded steps over the batches |
 //! | `strategy.rs` | how a batch becomes an optimizer step (one device; the seam for more) |
 //! | `early_stopping.rs` | `Monitor`, `EarlyStoppingConfig`, the tracker |
@@ -27,6 +28,7 @@ mod error;
 mod fitted;
 mod history;
 mod loader;
+mod lr_finder;
 mod objective;
 mod optimizer;
 #[cfg(feature = "plot")]
@@ -46,6 +48,7 @@ pub use early_stopping::{EarlyStoppingConfig, Monitor};
 pub use error::{CheckpointError, HistoryError, TrainError};
 pub use fitted::{Evaluation, Fitted, evaluate};
 pub use history::{EpochRecord, History};
+pub use lr_finder::{LrFinderConfig, LrFinding};
 pub use objective::Objective;
 pub use optimizer::Optimizer;
 pub use progress::ProgressMode;

@@ -13,6 +13,7 @@ use plotters::prelude::*;
 
 use super::error::HistoryError;
 use super::history::{EpochRecord, History, write};
+use super::lr_finder::LrFinding;
 
 /// The whole image, in SVG pixels.
 const SIZE: (u32, u32) = (1200, 480);
@@ -94,18 +95,7 @@ impl History {
     /// ```
     pub fn plot(&self, path: impl AsRef<Path>) -> Result<(), HistoryError> {
         let path = path.as_ref();
-        match path.extension().map(|e| e.to_string_lossy()) {
-            Some(e) if e.eq_ignore_ascii_case("svg") => {}
-            found => {
-                return Err(HistoryError::NotSvg {
-                    path: path.to_path_buf(),
-                    found: match found {
-                        Some(e) => format!("the extension .{e}"),
-                        None => "no extension".into(),
-                    },
-                });
-            }
-        }
+        check_svg(path)?;
         if self.epochs.is_empty() {
             return Err(HistoryError::Empty);
         }
@@ -114,6 +104,102 @@ impl History {
         })?;
         write(path, &svg)
     }
+}
+
+/// `Ok` for a path ending in `.svg` (any case).
+fn check_svg(path: &Path) -> Result<(), HistoryError> {
+    match path.extension().map(|e| e.to_string_lossy()) {
+        Some(e) if e.eq_ignore_ascii_case("svg") => Ok(()),
+        found => Err(HistoryError::NotSvg {
+            path: path.to_path_buf(),
+            found: match found {
+                Some(e) => format!("the extension .{e}"),
+                None => "no extension".into(),
+            },
+        }),
+    }
+}
+
+impl LrFinding {
+    /// Draws the range test to `path` as SVG, atomically: the loss and the smoothed loss
+    /// against the learning rate (a log axis), and the suggestion as a vertical line.
+    ///
+    /// # Errors
+    /// As [`History::plot`]: [`NotSvg`](HistoryError::NotSvg), [`Empty`](HistoryError::Empty)
+    /// (no step), [`DrawFailed`](HistoryError::DrawFailed),
+    /// [`WriteFailed`](HistoryError::WriteFailed).
+    pub fn plot(&self, path: impl AsRef<Path>) -> Result<(), HistoryError> {
+        let path = path.as_ref();
+        check_svg(path)?;
+        if self.learning_rates.is_empty() {
+            return Err(HistoryError::Empty);
+        }
+        let svg = render_finding(self).map_err(|e| HistoryError::DrawFailed {
+            reason: e.to_string(),
+        })?;
+        write(path, &svg)
+    }
+}
+
+/// The range test as an SVG document (at least one step: the caller checks).
+fn render_finding(found: &LrFinding) -> DrawResult<String> {
+    let rates = &found.learning_rates;
+    let (first, last) = (rates[0], rates[rates.len() - 1]);
+    let x = if last > first {
+        first..last
+    } else {
+        first / 2.0..first * 2.0
+    };
+    let (lo, hi) = value_range(found.losses.iter().chain(&found.smoothed).copied());
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (800, 480)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let title = match found.suggestion {
+            Some(rate) => format!("Learning-rate range test: suggested {rate:.2e}"),
+            None => "Learning-rate range test".to_string(),
+        };
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x.log_scale(), lo..hi)?;
+        chart
+            .configure_mesh()
+            .x_desc("learning rate")
+            .y_desc("loss")
+            .x_label_formatter(&|v| format!("{v:.0e}"))
+            .draw()?;
+        let curve = |values: &[f64]| -> Vec<(f64, f64)> {
+            rates.iter().copied().zip(values.iter().copied()).collect()
+        };
+        chart
+            .draw_series(LineSeries::new(curve(&found.losses), VALID_COLOR.mix(0.5)))?
+            .label("loss")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], VALID_COLOR));
+        chart
+            .draw_series(LineSeries::new(
+                curve(&found.smoothed),
+                TRAIN_COLOR.stroke_width(2),
+            ))?
+            .label("smoothed")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], TRAIN_COLOR));
+        if let Some(rate) = found.suggestion {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(rate, lo), (rate, hi)],
+                BLACK.stroke_width(1),
+            )))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+        root.present()?;
+    }
+    Ok(svg)
 }
 
 /// The history as an SVG document: the loss panel and the metric panel under one title.

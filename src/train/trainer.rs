@@ -90,7 +90,7 @@ pub type EpochCallback = Box<dyn FnMut(&EpochRecord) + Send>;
 /// # Ok::<(), recurrent::RecurrentError>(())
 /// ```
 pub struct Trainer {
-    config: TrainerConfig,
+    pub(super) config: TrainerConfig,
     callback: Option<EpochCallback>,
     stop: StopHandle,
 }
