@@ -17,6 +17,11 @@
 //! `--layers N` [1], `--bidirectional` (a flag), `--readout last|mean|last-and-mean`
 //! [last-and-mean], `--epochs N` [100], `--batch N` [16], `--lr X` [0.01], `--clip NORM`
 //! [1; 0 for none], `--cosine` (cosine learning-rate decay, a flag), `--seed N` [1],
+//! `--znorm` (each series standardised by its own statistics, the UCR convention, instead of
+//! the training set's), `--valid F` (hold out this fraction of the training set, stratified,
+//! for early stopping with `--patience N` [20], restoring the best epoch), `--plateau`
+//! (halve the rate after 10 epochs without improvement, down to 1e-4), `--find-lr` (run the
+//! learning-rate range test first and train at its suggestion),
 //! `--backend flex|ndarray|wgpu` [flex], `--out DIR` [target/example-runs/07_ucr]: where it
 //! writes `model.json` and `model.bpk` (which `SequenceModel::load(DIR, &device)` reads
 //! back), `normalizer.json`, `history.json`, the loss and accuracy curves `history.svg`
@@ -33,12 +38,13 @@
 use recurrent::data::{Normalizer, read_ts};
 use recurrent::model::{CellType, Readout, SequenceModelConfig};
 use recurrent::train::{
-    CheckpointConfig, LrSchedule, Objective, ProgressMode, Trainer, TrainerConfig,
+    CheckpointConfig, EarlyStoppingConfig, LrFinderConfig, LrSchedule, Objective, ProgressMode,
+    Trainer, TrainerConfig,
 };
 
 mod common;
 
-const USAGE: &str = "usage: 07_ucr TRAIN.ts TEST.ts [--cell lstm|gru|rnn] [--hidden 64] [--layers 1] [--bidirectional] [--readout last-and-mean] [--epochs 100] [--batch 16] [--lr 0.01] [--clip 1] [--cosine] [--seed 1] [--backend flex] [--out DIR] [--plot PATH.svg] [--resume]";
+const USAGE: &str = "usage: 07_ucr TRAIN.ts TEST.ts [--cell lstm|gru|rnn] [--hidden 64] [--layers 1] [--bidirectional] [--readout last-and-mean] [--epochs 100] [--batch 16] [--lr 0.01] [--clip 1] [--cosine] [--plateau] [--znorm] [--valid F] [--patience 20] [--find-lr] [--seed 1] [--backend flex] [--out DIR] [--plot PATH.svg] [--resume]";
 
 /// `--readout`'s value.
 fn parse_readout(value: &str) -> Result<Readout, String> {
@@ -61,9 +67,9 @@ fn try_main() -> common::Outcome {
         "07_ucr",
         &[
             "cell", "hidden", "layers", "readout", "epochs", "batch", "lr", "clip", "seed",
-            "backend",
+            "backend", "valid", "patience",
         ],
-        &["bidirectional", "cosine"],
+        &["bidirectional", "cosine", "znorm", "plateau", "find-lr"],
     )
     .map_err(|e| format!("{e}\n{USAGE}"))?;
     let [train_path, test_path] = flags.positional.as_slice() else {
@@ -82,6 +88,8 @@ fn try_main() -> common::Outcome {
     let learning_rate: f64 = flags.value("lr", 0.01)?;
     let clip: f64 = flags.value("clip", 1.0)?; // 0: no clipping
     let seed: u64 = flags.value("seed", 1)?;
+    let valid: f64 = flags.value("valid", 0.0)?; // 0: no validation split
+    let patience: usize = flags.value("patience", 20)?;
     let device = flags.device()?;
     let train = read_ts(train_path)?;
     let test = read_ts(test_path)?;
@@ -118,8 +126,12 @@ fn try_main() -> common::Outcome {
         lengths(&train.dataset),
     );
 
-    // Standardise with the training set's statistics only.
-    let normalizer = Normalizer::fit(&train.dataset)?;
+    // Standardise with the training set's statistics only (or each series by its own).
+    let normalizer = if flags.switch("znorm") {
+        Normalizer::per_series(train.dataset.num_features())?
+    } else {
+        Normalizer::fit(&train.dataset)?
+    };
     let train_data = normalizer.transform(&train.dataset)?;
     let test_data = normalizer.transform(&test.dataset)?;
 
@@ -137,13 +149,52 @@ fn try_main() -> common::Outcome {
         .with_grad_clip_norm((clip != 0.0).then_some(clip))
         .with_lr_schedule(if flags.switch("cosine") {
             LrSchedule::Cosine { min_lr: 0.0 }
+        } else if flags.switch("plateau") {
+            LrSchedule::ReduceOnPlateau {
+                factor: 0.5,
+                patience: 10,
+                cooldown: 0,
+                min_lr: 1e-4f64.min(learning_rate),
+            }
         } else {
             LrSchedule::Constant
         })
+        .with_validation_fraction((valid > 0.0).then_some(valid))
+        .with_early_stopping((valid > 0.0).then(|| EarlyStoppingConfig::new(patience)))
         .with_progress(ProgressMode::BarOnly)
         .with_checkpoint(Some(
             CheckpointConfig::new(run.checkpoints()).with_every(10),
         ));
+    let config = if flags.switch("find-lr") {
+        let finder = LrFinderConfig::new().with_start_lr(1e-5).with_end_lr(1.0);
+        let found =
+            Trainer::new(config.clone()).find_learning_rate(&model, &train_data, &finder)?;
+        let lr = found.suggestion.unwrap_or(learning_rate);
+        println!(
+            "learning-rate range test: {} steps, suggested {lr:.2e}",
+            found.losses.len()
+        );
+        let min_lr = 1e-4f64.min(lr);
+        config
+            .clone()
+            .with_learning_rate(lr)
+            .with_lr_schedule(match config.lr_schedule {
+                LrSchedule::ReduceOnPlateau {
+                    factor,
+                    patience,
+                    cooldown,
+                    ..
+                } => LrSchedule::ReduceOnPlateau {
+                    factor,
+                    patience,
+                    cooldown,
+                    min_lr,
+                },
+                other => other,
+            })
+    } else {
+        config
+    };
     let mut trainer = Trainer::new(config).with_callback(move |r| {
         if r.epoch % 10 == 0 || r.epoch == epochs {
             println!(

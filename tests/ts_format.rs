@@ -1032,3 +1032,29 @@ fn basic_motions_test() {
     );
     assert_eq!(data.dataset.get(39).unwrap().target, Target::Class(3));
 }
+
+/// The two long univariate series of issue 17, with their class counts (the `.ts` files' own).
+#[test]
+fn arrow_head_and_osu_leaf_read_with_their_classes() {
+    for (file, len, seq_len, classes, counts) in [
+        ("ArrowHead_TRAIN.ts", 36, 251, 3, vec![12, 12, 12]),
+        ("ArrowHead_TEST.ts", 175, 251, 3, vec![69, 53, 53]),
+        (
+            "OSULeaf_TRAIN.ts",
+            200,
+            427,
+            6,
+            vec![34, 29, 33, 53, 36, 15],
+        ),
+        ("OSULeaf_TEST.ts", 242, 427, 6, vec![32, 55, 42, 44, 46, 23]),
+    ] {
+        let data = read_ts(ucr(file)).unwrap();
+        assert_eq!(data.dataset.len(), len, "{file}");
+        assert_eq!(data.dataset.num_features(), 1, "{file}");
+        assert_eq!(data.dataset.seq_len(), seq_len, "{file}");
+        assert!(data.dataset.is_equal_length(), "{file}");
+        assert_eq!(data.class_names().len(), classes, "{file}");
+        assert_eq!(class_counts(&data), counts, "{file}");
+        assert_first_series_matches_text(&data, file);
+    }
+}
