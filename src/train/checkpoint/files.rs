@@ -71,7 +71,8 @@ impl Index {
     }
 }
 
-/// A checkpoint that [`open`] passed over for an older one, and why.
+/// A checkpoint that [`Trainer::resume`](crate::train::Trainer::resume) passed over for an
+/// older one, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SkippedCheckpoint {
     /// The checkpoint's folder.
