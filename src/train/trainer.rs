@@ -164,9 +164,7 @@ impl Trainer {
         train: &SequenceDataset,
         valid: Option<&SequenceDataset>,
     ) -> Result<Fitted<M>, FitError<M>> {
-        self.config.validate()?;
-        let (train, valid) = self.validation_data(train, valid)?;
-        self.check(&model, &train, valid.as_deref())?;
+        let (train, valid) = self.checked_data(&model, train, valid)?;
         let start = Start::fresh(model, self.config.objective);
         self.run(start, &train, valid.as_deref())
     }
@@ -237,10 +235,8 @@ impl Trainer {
         train: &SequenceDataset,
         valid: Option<&SequenceDataset>,
     ) -> Result<Fitted<M>, FitError<M>> {
-        self.config.validate()?;
-        let (train, valid) = self.validation_data(train, valid)?;
+        let (train, valid) = self.checked_data(&model, train, valid)?;
         let (train, valid) = (train.as_ref(), valid.as_deref());
-        self.check(&model, train, valid)?;
         let found = checkpoint::open(dir.as_ref())?;
         // The options are compared before any tensor is read.
         self.config
@@ -270,15 +266,28 @@ impl Trainer {
         result
     }
 
-    /// The checks both `fit` and `resume` make before any work.
-    fn check<M: Trainable>(
+    /// The checks both `fit` and `resume` make before any work: the options, then the data
+    /// they train and validate on (with the validation part split off when the config asks).
+    fn checked_data<'a, M: Trainable>(
+        &self,
+        model: &M,
+        train: &'a SequenceDataset,
+        valid: Option<&'a SequenceDataset>,
+    ) -> Result<(Cow<'a, SequenceDataset>, Option<Cow<'a, SequenceDataset>>), TrainError> {
+        self.config.validate()?;
+        let (train, valid) = self.validation_data(train, valid)?;
+        self.check_inputs(model, &train, valid.as_deref())?;
+        Ok((train, valid))
+    }
+
+    /// The data checks of [`checked_data`](Self::checked_data), on a validated config.
+    fn check_inputs<M: Trainable>(
         &self,
         model: &M,
         train: &SequenceDataset,
         valid: Option<&SequenceDataset>,
     ) -> Result<(), TrainError> {
         let config = &self.config;
-        config.validate()?;
         if config.tbptt.is_some() {
             if !model.supports_tbptt() {
                 return Err(TrainError::TbpttUnsupported {
