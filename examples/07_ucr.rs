@@ -21,7 +21,11 @@
 //! the training set's), `--valid F` (hold out this fraction of the training set, stratified,
 //! for early stopping with `--patience N` [20], restoring the best epoch), `--plateau`
 //! (halve the rate after 10 epochs without improvement, down to 1e-4), `--find-lr` (run the
-//! learning-rate range test first and train at its suggestion),
+//! learning-rate range test first and train at its suggestion), `--model recurrent|lstm-fcn`
+//! [recurrent]; for the recurrent model `--front C` [0: none] puts a convolutional front end
+//! of `C` channels before the layer (`--front-kernel 5`, `--front-stride 2`,
+//! `--front-layers 1`, `--front-pool 1`); for LSTM-FCN `--hidden` [8], `--filters`
+//! [128,256,128], `--kernels` [8,5,3] and `--shuffle` (the dimension shuffle),
 //! `--backend flex|ndarray|wgpu` [flex], `--out DIR` [target/example-runs/07_ucr]: where it
 //! writes `model.json` and `model.bpk` (which `SequenceModel::load(DIR, &device)` reads
 //! back), `normalizer.json`, `history.json`, the loss and accuracy curves `history.svg`
@@ -35,8 +39,13 @@
 //! seed) and 0.975-1.0 on BasicMotions over seeds 1 to 10 (docs/data.md has the table, and
 //! PyTorch's figures).
 
-use recurrent::data::{Normalizer, read_ts};
-use recurrent::model::{CellType, Readout, SequenceModelConfig};
+use std::path::Path;
+
+use recurrent::data::{Normalizer, SequenceDataset, read_ts};
+use recurrent::model::{
+    CellType, ConvFrontEndConfig, LstmFcnConfig, ModelError, Readout, SequenceModelConfig,
+    Trainable,
+};
 use recurrent::train::{
     CheckpointConfig, EarlyStoppingConfig, LrFinderConfig, LrSchedule, Objective, ProgressMode,
     Trainer, TrainerConfig,
@@ -44,7 +53,7 @@ use recurrent::train::{
 
 mod common;
 
-const USAGE: &str = "usage: 07_ucr TRAIN.ts TEST.ts [--cell lstm|gru|rnn] [--hidden 64] [--layers 1] [--bidirectional] [--readout last-and-mean] [--epochs 100] [--batch 16] [--lr 0.01] [--clip 1] [--cosine] [--plateau] [--znorm] [--valid F] [--patience 20] [--find-lr] [--seed 1] [--backend flex] [--out DIR] [--plot PATH.svg] [--resume]";
+const USAGE: &str = "usage: 07_ucr TRAIN.ts TEST.ts [--cell lstm|gru|rnn] [--hidden 64] [--layers 1] [--bidirectional] [--readout last-and-mean] [--epochs 100] [--batch 16] [--lr 0.01] [--clip 1] [--cosine] [--plateau] [--znorm] [--valid F] [--patience 20] [--find-lr] [--model recurrent|lstm-fcn] [--front C] [--front-kernel 5] [--front-stride 2] [--front-layers 1] [--front-pool 1] [--filters 128,256,128] [--kernels 8,5,3] [--shuffle] [--seed 1] [--backend flex] [--out DIR] [--plot PATH.svg] [--resume]";
 
 /// `--readout`'s value.
 fn parse_readout(value: &str) -> Result<Readout, String> {
@@ -66,10 +75,35 @@ fn try_main() -> common::Outcome {
     let (flags, run) = common::Run::parse_with_files(
         "07_ucr",
         &[
-            "cell", "hidden", "layers", "readout", "epochs", "batch", "lr", "clip", "seed",
-            "backend", "valid", "patience",
+            "model",
+            "cell",
+            "hidden",
+            "layers",
+            "readout",
+            "epochs",
+            "batch",
+            "lr",
+            "clip",
+            "seed",
+            "backend",
+            "valid",
+            "patience",
+            "front",
+            "front-kernel",
+            "front-stride",
+            "front-layers",
+            "front-pool",
+            "filters",
+            "kernels",
         ],
-        &["bidirectional", "cosine", "znorm", "plateau", "find-lr"],
+        &[
+            "bidirectional",
+            "cosine",
+            "znorm",
+            "plateau",
+            "find-lr",
+            "shuffle",
+        ],
     )
     .map_err(|e| format!("{e}\n{USAGE}"))?;
     let [train_path, test_path] = flags.positional.as_slice() else {
@@ -79,17 +113,6 @@ fn try_main() -> common::Outcome {
         )
         .into());
     };
-    let cell: CellType = flags.value("cell", CellType::Lstm)?;
-    let hidden: usize = flags.value("hidden", 64)?;
-    let layers: usize = flags.value("layers", 1)?;
-    let readout = parse_readout(&flags.value("readout", "last-and-mean".to_string())?)?;
-    let epochs: usize = flags.value("epochs", 100)?;
-    let batch: usize = flags.value("batch", 16)?;
-    let learning_rate: f64 = flags.value("lr", 0.01)?;
-    let clip: f64 = flags.value("clip", 1.0)?; // 0: no clipping
-    let seed: u64 = flags.value("seed", 1)?;
-    let valid: f64 = flags.value("valid", 0.0)?; // 0: no validation split
-    let patience: usize = flags.value("patience", 20)?;
     let device = flags.device()?;
     let train = read_ts(train_path)?;
     let test = read_ts(test_path)?;
@@ -110,7 +133,7 @@ fn try_main() -> common::Outcome {
         .problem_name
         .clone()
         .unwrap_or_else(|| "dataset".into());
-    let lengths = |d: &recurrent::data::SequenceDataset| {
+    let lengths = |d: &SequenceDataset| {
         let (min, max) = (d.lengths().iter().min(), d.lengths().iter().max());
         match (min, max) {
             (Some(a), Some(b)) if a == b => format!("length {a}"),
@@ -134,18 +157,97 @@ fn try_main() -> common::Outcome {
     };
     let train_data = normalizer.transform(&train.dataset)?;
     let test_data = normalizer.transform(&test.dataset)?;
+    std::fs::create_dir_all(&run.out)?;
+    normalizer.save(run.out.join("normalizer.json"))?;
 
-    let model = SequenceModelConfig::new(cell, train_data.num_features(), hidden, classes.len())
-        .with_num_layers(layers)
-        .with_bidirectional(flags.switch("bidirectional"))
-        .with_seed(Some(seed))
-        .with_readout(readout)
-        .try_init(&device)?;
-    let config = TrainerConfig::new(Objective::MultiClass)
+    let config = trainer_config(&flags, &run)?;
+    let data = Data {
+        train: &train_data,
+        test: &test_data,
+        classes: &classes,
+    };
+    let features = train_data.num_features();
+    match flags.value("model", "recurrent".to_string())?.as_str() {
+        "recurrent" => {
+            let front_channels: usize = flags.value("front", 0)?; // 0: no front end
+            let front_end = (front_channels > 0)
+                .then(|| -> Result<ConvFrontEndConfig, String> {
+                    Ok(ConvFrontEndConfig::new(front_channels)
+                        .with_kernel_size(flags.value("front-kernel", 5)?)
+                        .with_stride(flags.value("front-stride", 2)?)
+                        .with_num_layers(flags.value("front-layers", 1)?)
+                        .with_pool(flags.value("front-pool", 1)?))
+                })
+                .transpose()?;
+            let model = SequenceModelConfig::new(
+                flags.value("cell", CellType::Lstm)?,
+                features,
+                flags.value("hidden", 64)?,
+                classes.len(),
+            )
+            .with_num_layers(flags.value("layers", 1)?)
+            .with_bidirectional(flags.switch("bidirectional"))
+            .with_seed(Some(config.seed))
+            .with_readout(parse_readout(
+                &flags.value("readout", "last-and-mean".to_string())?,
+            )?)
+            .with_front_end(front_end)
+            .try_init(&device)?;
+            train_and_report(model, config, &flags, &run, data, |m, dir| m.save(dir))
+        }
+        "lstm-fcn" => {
+            let length = train_data.lengths().first().copied().unwrap_or(0);
+            let model = LstmFcnConfig::new(features, classes.len())
+                .with_lstm_hidden(flags.value("hidden", 8)?)
+                .with_filters(parse_list(
+                    "filters",
+                    &flags.value("filters", "128,256,128".to_string())?,
+                )?)
+                .with_kernel_sizes(parse_list(
+                    "kernels",
+                    &flags.value("kernels", "8,5,3".to_string())?,
+                )?)
+                .with_dimension_shuffle(flags.switch("shuffle").then_some(length))
+                .with_seed(Some(config.seed))
+                .try_init(&device)?;
+            train_and_report(model, config, &flags, &run, data, |m, dir| m.save(dir))
+        }
+        other => Err(format!("--model: expected recurrent or lstm-fcn, found {other:?}").into()),
+    }
+}
+
+/// The training and test data, normalised, and the class names.
+#[derive(Clone, Copy)]
+struct Data<'a> {
+    train: &'a SequenceDataset,
+    test: &'a SequenceDataset,
+    classes: &'a [String],
+}
+
+/// `--filters`' and `--kernels`' comma-separated sizes.
+fn parse_list(flag: &str, value: &str) -> Result<Vec<usize>, String> {
+    value
+        .split(',')
+        .map(|v| {
+            v.trim()
+                .parse()
+                .map_err(|_| format!("--{flag}: expected sizes like 128,256,128, found {value:?}"))
+        })
+        .collect()
+}
+
+/// The trainer's options from the flags.
+fn trainer_config(flags: &common::Flags, run: &common::Run) -> Result<TrainerConfig, String> {
+    let epochs: usize = flags.value("epochs", 100)?;
+    let learning_rate: f64 = flags.value("lr", 0.01)?;
+    let clip: f64 = flags.value("clip", 1.0)?; // 0: no clipping
+    let valid: f64 = flags.value("valid", 0.0)?; // 0: no validation split
+    let patience: usize = flags.value("patience", 20)?;
+    Ok(TrainerConfig::new(Objective::MultiClass)
         .with_epochs(epochs)
-        .with_batch_size(batch)
+        .with_batch_size(flags.value("batch", 16)?)
         .with_learning_rate(learning_rate)
-        .with_seed(seed)
+        .with_seed(flags.value("seed", 1)?)
         .with_grad_clip_norm((clip != 0.0).then_some(clip))
         .with_lr_schedule(if flags.switch("cosine") {
             LrSchedule::Cosine { min_lr: 0.0 }
@@ -164,12 +266,25 @@ fn try_main() -> common::Outcome {
         .with_progress(ProgressMode::BarOnly)
         .with_checkpoint(Some(
             CheckpointConfig::new(run.checkpoints()).with_every(10),
-        ));
+        )))
+}
+
+/// Trains `model` (after the learning-rate range test with `--find-lr`), reports the test
+/// accuracy and the confusion matrix, and saves the model with `save`, the normaliser's
+/// inputs aside, with its history and curves.
+fn train_and_report<M: Trainable>(
+    model: M,
+    config: TrainerConfig,
+    flags: &common::Flags,
+    run: &common::Run,
+    data: Data,
+    save: impl Fn(&M, &Path) -> Result<(), ModelError>,
+) -> common::Outcome {
+    let epochs = config.epochs;
     let config = if flags.switch("find-lr") {
         let finder = LrFinderConfig::new().with_start_lr(1e-5).with_end_lr(1.0);
-        let found =
-            Trainer::new(config.clone()).find_learning_rate(&model, &train_data, &finder)?;
-        let lr = found.suggestion.unwrap_or(learning_rate);
+        let found = Trainer::new(config.clone()).find_learning_rate(&model, data.train, &finder)?;
+        let lr = found.suggestion.unwrap_or(config.learning_rate);
         println!(
             "learning-rate range test: {} steps, suggested {lr:.2e}",
             found.losses.len()
@@ -208,16 +323,16 @@ fn try_main() -> common::Outcome {
     common::stop_on_ctrl_c(&trainer)?;
     let fitted = if run.resume {
         println!("resuming from {}", run.checkpoints().display());
-        trainer.resume(run.checkpoints(), model, &train_data, None)?
+        trainer.resume(run.checkpoints(), model, data.train, None)?
     } else {
-        trainer.fit(model, &train_data, None)?
+        trainer.fit(model, data.train, None)?
     };
     run.report_interruption(&fitted);
     let seconds: f64 = fitted.history.epochs.iter().map(|e| e.seconds).sum();
 
     let matrix = fitted
-        .confusion_matrix(&test_data)?
-        .with_class_names(&classes)?;
+        .confusion_matrix(data.test)?
+        .with_class_names(data.classes)?;
     println!(
         "\ntest accuracy: {:.4} ({} of {}), training took {seconds:.1} s on {}\n",
         matrix.accuracy(),
@@ -230,8 +345,7 @@ fn try_main() -> common::Outcome {
     // The model with its config (SequenceModel::load needs nothing else), the normaliser its
     // inputs need, the history and its curves.
     let dir = &run.out;
-    fitted.model.save(dir)?;
-    normalizer.save(dir.join("normalizer.json"))?;
+    save(&fitted.model, dir)?;
     fitted.history.write_json(dir.join("history.json"))?;
     println!(
         "\nsaved model.json, model.bpk, normalizer.json and history.json in {}",

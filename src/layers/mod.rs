@@ -36,6 +36,8 @@ pub use recurrent_layer::{CellType, RecurrentLayer};
 pub use simple_rnn::{SimpleRnn, SimpleRnnConfig};
 pub use state::RecurrentState;
 
+pub(crate) use stack::check_batch_first;
+
 use stack::RecurrentStack;
 
 /// What every recurrent layer does: PyTorch's `nn.RNN`/`nn.LSTM`/`nn.GRU` calls, checked and

@@ -95,18 +95,7 @@ impl RecurrentStack {
         } else {
             (dims[1], dims[0])
         };
-        if dims[2] != self.spec.input_size {
-            return Err(LayerError::InputSizeMismatch {
-                expected: self.spec.input_size,
-                found: dims[2],
-            });
-        }
-        if batch == 0 {
-            return Err(LayerError::EmptyBatch { shape: dims });
-        }
-        if seq == 0 {
-            return Err(LayerError::EmptySequence { shape: dims });
-        }
+        check_dims(dims, batch, seq, self.spec.input_size)?;
         Ok((batch, seq))
     }
 
@@ -198,6 +187,44 @@ impl RecurrentStack {
             }
         }
         params
+    }
+}
+
+/// Checks an input of shape `dims`, holding `batch` sequences of `seq` steps, against a
+/// layer reading `input_size` features.
+fn check_dims(
+    dims: [usize; 3],
+    batch: usize,
+    seq: usize,
+    input_size: usize,
+) -> Result<(), LayerError> {
+    if dims[2] != input_size {
+        return Err(LayerError::InputSizeMismatch {
+            expected: input_size,
+            found: dims[2],
+        });
+    }
+    if batch == 0 {
+        return Err(LayerError::EmptyBatch { shape: dims });
+    }
+    if seq == 0 {
+        return Err(LayerError::EmptySequence { shape: dims });
+    }
+    Ok(())
+}
+
+/// Checks a batch-first input of shape `dims` (`[batch, seq, features]`) and its `lengths`
+/// as a layer reading `input_size` features would: for models that transform the input
+/// (convolutions) before a layer sees it, so that mistakes are named in the user's terms.
+pub(crate) fn check_batch_first(
+    dims: [usize; 3],
+    input_size: usize,
+    lengths: Option<&[usize]>,
+) -> Result<(), LayerError> {
+    check_dims(dims, dims[0], dims[1], input_size)?;
+    match lengths {
+        Some(lengths) => check_lengths(lengths, dims[0], dims[1]).map(|_| ()),
+        None => Ok(()),
     }
 }
 

@@ -16,6 +16,51 @@ pub enum ModelError {
     /// A model config asked for zero outputs.
     #[error("invalid model config: output_size must be at least 1, found 0")]
     ZeroOutputSize,
+    /// A size in a model's config (a front end's or LSTM-FCN's channels, kernel size, stride,
+    /// layer count or pool) that is 0.
+    #[error("invalid model config: {field} must be at least 1, found 0")]
+    ZeroSize {
+        /// The option: `"channels"`, `"kernel_size"`, `"stride"`, ...
+        field: &'static str,
+    },
+    /// A dropout probability outside `[0, 1)`.
+    #[error("invalid model config: dropout must be in [0, 1), found {found}")]
+    InvalidDropout {
+        /// The probability given.
+        found: f64,
+    },
+    /// LSTM-FCN's lists of filters and kernel sizes, one per convolution, of different lengths
+    /// (or empty).
+    #[error(
+        "invalid model config: expected one kernel size per convolution ({filters} filter counts), found {kernel_sizes} kernel sizes"
+    )]
+    ConvolutionCountMismatch {
+        /// Filter counts given.
+        filters: usize,
+        /// Kernel sizes given.
+        kernel_sizes: usize,
+    },
+    /// A batch whose shortest sequence the model's convolutions shorten to nothing.
+    #[error(
+        "sequence too short for the model's convolutions: expected at least {min_length} steps, found {found}"
+    )]
+    SequenceTooShort {
+        /// The shortest sequence the model takes.
+        min_length: usize,
+        /// The batch's shortest.
+        found: usize,
+    },
+    /// A batch of another length than the one a model reads (LSTM-FCN with its dimension
+    /// shuffle reads series of one length: its LSTM's features are their steps).
+    #[error(
+        "sequence length mismatch: expected {expected} steps (the model's series length), found {found}"
+    )]
+    SequenceLengthMismatch {
+        /// The model's series length.
+        expected: usize,
+        /// The batch's.
+        found: usize,
+    },
     /// A saved model's folder or its `model.bpk` does not exist.
     #[error(
         "model file not found: expected {path:?} (written by SequenceModel::save), found nothing there"
@@ -98,6 +143,11 @@ pub enum ModelError {
         /// The model's readout: `"Mean"` or `"LastAndMean"`.
         readout: &'static str,
     },
+    /// `step` on a model with a convolutional front end.
+    #[error(
+        "step needs a model without a front end: expected SequenceModelConfig::front_end None, found a ConvFrontEnd (its convolutions read several steps at once: use forward)"
+    )]
+    FrontEndCannotStep,
     /// Writing a model's files failed; an earlier saved model at the path is left whole.
     #[error("could not save the model to {path:?}: {reason}")]
     SaveFailed {

@@ -35,7 +35,9 @@ const CONFIG_KEY: &str = "recurrent.model";
 const MODEL_FORMAT: &str = "recurrent-model";
 /// The `"format"` marker of a [`SequenceModel`].
 const SEQUENCE_FORMAT: &str = "recurrent-sequence-model";
-/// The `"version"` of both.
+/// The `"format"` marker of an [`LstmFcn`](super::LstmFcn).
+pub(super) const LSTM_FCN_FORMAT: &str = "recurrent-lstm-fcn";
+/// The `"version"` of all three.
 const FILE_VERSION: u64 = 1;
 
 /// Saves `model`, any Burn module (a `#[derive(Module)]` struct of yours), to the folder `dir`
@@ -204,7 +206,10 @@ impl ModelFile {
     ///   JSON) in its metadata.
     /// - [`FileMismatch`](ModelError::FileMismatch): an entry of another format or version.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, ModelError> {
-        Self::open_as(dir.as_ref(), &[MODEL_FORMAT, SEQUENCE_FORMAT])
+        Self::open_as(
+            dir.as_ref(),
+            &[MODEL_FORMAT, SEQUENCE_FORMAT, LSTM_FCN_FORMAT],
+        )
     }
 
     /// The saved model's `model.bpk`.
@@ -417,9 +422,7 @@ impl SequenceModel {
     /// [`SaveFailed`](ModelError::SaveFailed), naming the folder or the file that could not be
     /// written (when only `model.json` fails, the model itself is saved).
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<(), ModelError> {
-        let dir = dir.as_ref();
-        let config = config_json(dir, self.config())?;
-        write_folder(self, dir, SEQUENCE_FORMAT, Some(config))
+        save_model_as(self, dir.as_ref(), SEQUENCE_FORMAT, self.config())
     }
 
     /// Loads a model [`save`](Self::save)d to the folder `dir`, onto `device`: builds it from
@@ -470,9 +473,33 @@ impl SequenceModel {
     ///   [`ChecksumMismatch`](ModelError::ChecksumMismatch) for tensors whose bytes changed
     ///   since they were saved.
     pub fn load(dir: impl AsRef<Path>, device: &Device) -> Result<SequenceModel, ModelError> {
-        let file = ModelFile::open_as(dir.as_ref(), &[SEQUENCE_FORMAT])?;
-        let config: SequenceModelConfig = file.config()?;
-        let model = config.try_init(device)?;
-        file.load_as(model, "the model of its config")
+        load_model_as(
+            dir.as_ref(),
+            SEQUENCE_FORMAT,
+            |config: SequenceModelConfig| config.try_init(device),
+        )
     }
+}
+
+/// Saves one of the crate's models, `model` built from `config`, to `dir` with the `format`
+/// marker that [`load_model_as`] accepts.
+pub(super) fn save_model_as<M: Module, C: Serialize>(
+    model: &M,
+    dir: &Path,
+    format: &str,
+    config: &C,
+) -> Result<(), ModelError> {
+    write_folder(model, dir, format, Some(config_json(dir, config)?))
+}
+
+/// Loads one of the crate's models saved in `dir` with the `format` marker: its config, the
+/// model `build` makes of it, then the weights into that model.
+pub(super) fn load_model_as<C: DeserializeOwned, M: Module>(
+    dir: &Path,
+    format: &str,
+    build: impl FnOnce(C) -> Result<M, ModelError>,
+) -> Result<M, ModelError> {
+    let file = ModelFile::open_as(dir, &[format])?;
+    let model = build(file.config()?)?;
+    file.load_as(model, "the model of its config")
 }

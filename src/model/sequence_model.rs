@@ -7,11 +7,12 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::error::ModelError;
+use super::front_end::{ConvFrontEnd, ConvFrontEndConfig};
 use super::trainable::{ModelOutput, Trainable};
 use crate::init::UniformInit;
 use crate::layers::{
     CellType, GruConfig, LayerError, LstmConfig, Nonlinearity, Recurrent, RecurrentLayer,
-    RecurrentState, SimpleRnnConfig,
+    RecurrentState, SimpleRnnConfig, check_batch_first,
 };
 
 /// How a [`SequenceModel`] turns the layer's outputs into the head's input.
@@ -69,20 +70,33 @@ pub struct SequenceModelConfig {
     /// How the head reads the layer's outputs.
     #[config(default = "Readout::Last")]
     pub readout: Readout,
-    /// Seed for the initial weights (layer and head); `None` uses the device's generator.
+    /// Seed for the initial weights (front end, layer and head); `None` uses the device's
+    /// generator.
     pub seed: Option<u64>,
+    /// Convolutions that shorten long series before the recurrent layer
+    /// ([`ConvFrontEnd`]); `None`: the layer reads the series itself.
+    pub front_end: Option<ConvFrontEndConfig>,
 }
 
 impl SequenceModelConfig {
     /// Builds the model on `device`, after checking the options.
     ///
     /// # Errors
-    /// [`ZeroOutputSize`](ModelError::ZeroOutputSize), and the layer config's errors as
+    /// [`ZeroOutputSize`](ModelError::ZeroOutputSize), the front end's
+    /// [`ZeroSize`](ModelError::ZeroSize), and the layer config's errors as
     /// [`ModelError::Layer`].
     pub fn try_init(&self, device: &Device) -> Result<SequenceModel, ModelError> {
         if self.output_size == 0 {
             return Err(ModelError::ZeroOutputSize);
         }
+        let front_end = match &self.front_end {
+            Some(front) => Some(front.try_init(
+                self.input_size,
+                self.seed.map(|s| s ^ 0x5851_f42d_4c95_7f2d),
+                device,
+            )?),
+            None => None,
+        };
         let recurrent = self.layer(device)?;
         let readouts = if self.readout == Readout::LastAndMean {
             2
@@ -91,8 +105,9 @@ impl SequenceModelConfig {
         };
         let features = readouts * recurrent.num_directions() * self.hidden_size;
         Ok(SequenceModel {
+            front_end,
             recurrent,
-            head: self.head(features, device),
+            head: seeded_linear(features, self.output_size, self.seed, device),
             readout: self.readout,
             output_size: self.output_size,
             config: self.clone(),
@@ -109,7 +124,11 @@ impl SequenceModelConfig {
 
     /// The recurrent layer, through its own public config.
     fn layer(&self, device: &Device) -> Result<RecurrentLayer, LayerError> {
-        let (input, hidden) = (self.input_size, self.hidden_size);
+        let input = match &self.front_end {
+            Some(front) => front.channels,
+            None => self.input_size,
+        };
+        let hidden = self.hidden_size;
         Ok(match self.cell {
             CellType::Rnn => SimpleRnnConfig::new(input, hidden)
                 .with_nonlinearity(self.nonlinearity)
@@ -135,20 +154,26 @@ impl SequenceModelConfig {
                 .into(),
         })
     }
+}
 
-    /// The linear head `features -> output_size`: PyTorch's `nn.Linear` default,
-    /// U(-1/sqrt(in), 1/sqrt(in)), from its own seeded stream when the model is seeded.
-    fn head(&self, features: usize, device: &Device) -> Linear {
-        match self.seed {
-            Some(seed) => {
-                let mut init = UniformInit::new(features, Some(seed ^ 0x9e37_79b9_7f4a_7c15));
-                Linear {
-                    weight: Param::from_tensor(init.tensor([features, self.output_size], device)),
-                    bias: Some(Param::from_tensor(init.tensor([self.output_size], device))),
-                }
+/// A linear layer `features -> outputs` with PyTorch's `nn.Linear` default,
+/// U(-1/sqrt(in), 1/sqrt(in)), from its own stream of `seed` when given (the head of every
+/// model here).
+pub(crate) fn seeded_linear(
+    features: usize,
+    outputs: usize,
+    seed: Option<u64>,
+    device: &Device,
+) -> Linear {
+    match seed {
+        Some(seed) => {
+            let mut init = UniformInit::new(features, Some(seed ^ 0x9e37_79b9_7f4a_7c15));
+            Linear {
+                weight: Param::from_tensor(init.tensor([features, outputs], device)),
+                bias: Some(Param::from_tensor(init.tensor([outputs], device))),
             }
-            None => LinearConfig::new(features, self.output_size).init(device),
         }
+        None => LinearConfig::new(features, outputs).init(device),
     }
 }
 
@@ -156,6 +181,8 @@ impl SequenceModelConfig {
 /// and its variants, in one line of config ([`SequenceModelConfig`]).
 #[derive(Module, Debug)]
 pub struct SequenceModel {
+    /// The convolutions before the recurrent layer, when the config has them.
+    pub front_end: Option<ConvFrontEnd>,
     /// The recurrent layer.
     pub recurrent: RecurrentLayer,
     /// The linear head, `D * hidden_size -> output_size`.
@@ -223,13 +250,17 @@ impl SequenceModel {
     /// The layer's [`InputSizeMismatch`](LayerError::InputSizeMismatch),
     /// [`EmptyBatch`](LayerError::EmptyBatch), [`EmptySequence`](LayerError::EmptySequence),
     /// [`LengthCountMismatch`](LayerError::LengthCountMismatch) and
-    /// [`InvalidSequenceLength`](LayerError::InvalidSequenceLength).
+    /// [`InvalidSequenceLength`](LayerError::InvalidSequenceLength) as [`ModelError::Layer`];
+    /// with a front end, [`SequenceTooShort`](ModelError::SequenceTooShort) when its
+    /// convolutions leave nothing of the shortest sequence.
     pub fn try_forward(
         &self,
         inputs: Tensor<3>,
         lengths: Option<&[usize]>,
-    ) -> Result<ModelOutput, LayerError> {
+    ) -> Result<ModelOutput, ModelError> {
         let device = inputs.device();
+        let (inputs, lengths) = self.through_front_end(inputs, lengths)?;
+        let lengths = lengths.as_deref();
         let (output, state) = match lengths {
             Some(lengths) => self
                 .recurrent
@@ -262,6 +293,27 @@ impl SequenceModel {
                 ModelOutput::PerSequence(self.head.forward(both))
             }
         })
+    }
+
+    /// `inputs` and `lengths` after the front end (checked first, in the input's terms), or
+    /// as they are without one.
+    fn through_front_end(
+        &self,
+        inputs: Tensor<3>,
+        lengths: Option<&[usize]>,
+    ) -> Result<(Tensor<3>, Option<Vec<usize>>), ModelError> {
+        let Some(front) = &self.front_end else {
+            return Ok((inputs, lengths.map(<[usize]>::to_vec)));
+        };
+        let dims = inputs.dims();
+        check_batch_first(dims, self.config.input_size, lengths)?;
+        let shortest = lengths.and_then(|l| l.iter().min().copied());
+        front.check_length(shortest.unwrap_or(dims[1]))?;
+        let shortened = lengths.map(|lengths| {
+            let config = front.config();
+            lengths.iter().map(|&l| config.output_length(l)).collect()
+        });
+        Ok((front.forward(inputs), shortened))
     }
 
     /// Advances one time step, for streaming inference: the layer's
@@ -301,7 +353,8 @@ impl SequenceModel {
     ///
     /// # Panics
     /// If the readout is [`Readout::Mean`] or [`Readout::LastAndMean`] (whose prediction needs
-    /// the whole sequence), the layer is bidirectional, the input's feature size is not
+    /// the whole sequence), the model has a front end (whose strides read several steps), the
+    /// layer is bidirectional, the input's feature size is not
     /// `input_size`, the batch is empty, or the state has the wrong shape, device or kind; the
     /// message is that of the error [`try_step`](Self::try_step) returns.
     pub fn step(
@@ -316,7 +369,8 @@ impl SequenceModel {
     ///
     /// # Errors
     /// [`ReadoutCannotStep`](ModelError::ReadoutCannotStep) for [`Readout::Mean`] and
-    /// [`Readout::LastAndMean`]; the layer's [`try_step`](Recurrent::try_step) errors as
+    /// [`Readout::LastAndMean`], [`FrontEndCannotStep`](ModelError::FrontEndCannotStep) for a
+    /// model with a front end; the layer's [`try_step`](Recurrent::try_step) errors as
     /// [`ModelError::Layer`] ([`StepOnBidirectional`](LayerError::StepOnBidirectional),
     /// [`InputSizeMismatch`](LayerError::InputSizeMismatch), the state's).
     pub fn try_step(
@@ -332,6 +386,9 @@ impl SequenceModel {
         if let Some(readout) = readout {
             return Err(ModelError::ReadoutCannotStep { readout });
         }
+        if self.front_end.is_some() {
+            return Err(ModelError::FrontEndCannotStep);
+        }
         let (output, state) = self.recurrent.try_step(x_t, state)?;
         Ok((self.head.forward(output), state))
     }
@@ -343,7 +400,14 @@ impl Trainable for SequenceModel {
     }
 
     fn input_size(&self) -> usize {
-        Recurrent::input_size(&self.recurrent)
+        self.config.input_size
+    }
+
+    fn min_sequence_length(&self) -> usize {
+        self.config
+            .front_end
+            .as_ref()
+            .map_or(1, ConvFrontEndConfig::min_sequence_length)
     }
 
     fn output_size(&self) -> usize {
@@ -381,6 +445,6 @@ impl Trainable for SequenceModel {
     }
 
     fn supports_tbptt(&self) -> bool {
-        matches!(self.readout, Readout::Last | Readout::All)
+        matches!(self.readout, Readout::Last | Readout::All) && self.front_end.is_none()
     }
 }

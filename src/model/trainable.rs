@@ -64,6 +64,17 @@ pub trait Trainable: Module + core::fmt::Debug + Send + 'static {
     /// Outputs per prediction: 1 for binary classification, the number of classes for
     /// multi-class, the number of values for regression.
     fn output_size(&self) -> usize;
+    /// The shortest sequence the model reads (a convolution's kernel, say); the trainer checks
+    /// the data against it before any work. Default 1.
+    fn min_sequence_length(&self) -> usize {
+        1
+    }
+    /// The one length the model reads, for a model that reads only one (LSTM-FCN with its
+    /// dimension shuffle); the trainer checks the data against it before any work. Default
+    /// `None`: any length.
+    fn sequence_length(&self) -> Option<usize> {
+        None
+    }
     /// Whether the model predicts every step ([`ModelOutput::PerStep`]).
     fn per_step(&self) -> bool {
         false

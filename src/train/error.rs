@@ -153,6 +153,32 @@ pub enum TrainError {
         /// `"training"`, `"validation"`, `"evaluation"` or `"prediction"`.
         which: &'static str,
     },
+    /// Sequences shorter than the model reads (its convolutions would leave nothing of them:
+    /// [`Trainable::min_sequence_length`](crate::model::Trainable::min_sequence_length)).
+    #[error(
+        "{which} data has sequences too short for the model: expected at least {min_length} steps, found a sequence of {found}"
+    )]
+    SequenceTooShort {
+        /// `"training"`, `"validation"`, `"evaluation"` or `"prediction"`.
+        which: &'static str,
+        /// The shortest sequence the model reads.
+        min_length: usize,
+        /// The data's shortest.
+        found: usize,
+    },
+    /// Sequences of another length than the one the model reads
+    /// ([`Trainable::sequence_length`](crate::model::Trainable::sequence_length)).
+    #[error(
+        "{which} data does not have the model's sequence length: expected {expected} steps, found a sequence of {found}"
+    )]
+    SequenceLengthMismatch {
+        /// `"training"`, `"validation"`, `"evaluation"` or `"prediction"`.
+        which: &'static str,
+        /// The one length the model reads.
+        expected: usize,
+        /// A length in the data that differs.
+        found: usize,
+    },
     /// The data loader could not make a batch.
     #[error("could not load {which} batch: expected a batch from the data loader, found: {reason}")]
     BatchFailed {

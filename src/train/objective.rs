@@ -204,6 +204,7 @@ pub(crate) fn check_data<M: Trainable>(
     if !data.is_equal_length() && !model.supports_lengths() {
         return Err(TrainError::LengthsUnsupported { which });
     }
+    check_lengths(model, data, which)?;
     check_targets(model, objective, data.targets()).map_err(|(expected, found)| {
         TrainError::ObjectiveMismatch {
             which,
@@ -212,6 +213,44 @@ pub(crate) fn check_data<M: Trainable>(
             found,
         }
     })
+}
+
+/// Whether `data`'s sequences are as long as the model needs: its
+/// [`min_sequence_length`](Trainable::min_sequence_length) at least, and its
+/// [`sequence_length`](Trainable::sequence_length) if it reads only one.
+fn check_lengths<M: Trainable>(
+    model: &M,
+    data: &SequenceDataset,
+    which: &'static str,
+) -> Result<(), TrainError> {
+    let lengths = data.lengths();
+    let (shortest, longest) = (
+        lengths.iter().copied().min().unwrap_or(0),
+        lengths.iter().copied().max().unwrap_or(0),
+    );
+    if let Some(expected) = model.sequence_length() {
+        let found = if shortest == expected {
+            longest
+        } else {
+            shortest
+        };
+        if found != expected {
+            return Err(TrainError::SequenceLengthMismatch {
+                which,
+                expected,
+                found,
+            });
+        }
+    }
+    let min_length = model.min_sequence_length();
+    if shortest < min_length {
+        return Err(TrainError::SequenceTooShort {
+            which,
+            min_length,
+            found: shortest,
+        });
+    }
+    Ok(())
 }
 
 /// Whether `targets` and the model's outputs fit `objective`; if not, what it needs and what
