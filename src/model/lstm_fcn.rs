@@ -37,11 +37,12 @@ use crate::layers::{Lstm, LstmConfig, Recurrent, check_batch_first};
 /// let logits = model.forward(Tensor::zeros([4, 251, 1], &device));
 /// assert_eq!(logits.dims(), [4, 3]);
 /// // LSTM 4 * 8 * (251 + 8 + 2), convolutions 128 * 8 + 256 * 128 * 5 + 128 * 256 * 3 (and
-/// // biases), batch norms 2 * (128 + 256 + 128), head (8 + 128) * 3 + 3.
+/// // biases), batch norms 4 * (128 + 256 + 128) (gain, bias and the running mean and
+/// // variance, which `num_params` counts too), head (8 + 128) * 3 + 3.
 /// use burn::module::Module;
 /// let lstm = 4 * 8 * (251 + 8 + 2);
 /// let convs = (128 * 8 + 128) + (256 * 128 * 5 + 256) + (128 * 256 * 3 + 128);
-/// assert_eq!(model.num_params(), lstm + convs + 2 * 512 + (8 + 128) * 3 + 3);
+/// assert_eq!(model.num_params(), lstm + convs + 4 * 512 + (8 + 128) * 3 + 3);
 /// # Ok::<(), recurrent::model::ModelError>(())
 /// ```
 #[derive(Config, Debug, PartialEq)]
