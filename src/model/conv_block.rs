@@ -64,3 +64,8 @@ impl ConvBlock {
         })
     }
 }
+
+/// `blocks` one after the other on `x`, `[batch, channels, time]`.
+pub(crate) fn forward_blocks(blocks: &[ConvBlock], x: Tensor<3>) -> Tensor<3> {
+    blocks.iter().fold(x, |x, block| block.forward(x))
+}

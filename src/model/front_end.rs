@@ -7,7 +7,7 @@ use burn::nn::PaddingConfig1d;
 use burn::nn::pool::{MaxPool1d, MaxPool1dConfig};
 use burn::tensor::{Device, Tensor};
 
-use super::conv_block::{ConvBlock, ConvBlockSpec};
+use super::conv_block::{ConvBlock, ConvBlockSpec, forward_blocks};
 use super::error::ModelError;
 
 /// Options of a [`ConvFrontEnd`]: `num_layers` blocks of `Conv1d(kernel_size, stride)`, batch
@@ -155,10 +155,7 @@ impl ConvFrontEnd {
     /// (the models check it first and return
     /// [`SequenceTooShort`](ModelError::SequenceTooShort)).
     pub fn forward(&self, inputs: Tensor<3>) -> Tensor<3> {
-        let mut x = inputs.swap_dims(1, 2);
-        for block in &self.blocks {
-            x = block.forward(x);
-        }
+        let mut x = forward_blocks(&self.blocks, inputs.swap_dims(1, 2));
         if let Some(pool) = &self.pool {
             x = pool.forward(x);
         }

@@ -8,7 +8,7 @@ use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, Linear, PaddingConfig1d};
 use burn::tensor::{Device, Tensor};
 
-use super::conv_block::{ConvBlock, ConvBlockSpec};
+use super::conv_block::{ConvBlock, ConvBlockSpec, forward_blocks};
 use super::error::ModelError;
 use super::file::{LSTM_FCN_FORMAT, load_model_as, save_model_as};
 use super::front_end::block_seed;
@@ -209,11 +209,9 @@ impl LstmFcn {
         };
         let (_, state) = self.lstm.forward(lstm_input, None);
         let recurrent = self.dropout.forward(state.hidden.squeeze_dim::<2>(0));
-        let mut x = inputs.swap_dims(1, 2);
-        for block in &self.blocks {
-            x = block.forward(x);
-        }
-        let convolutional = x.mean_dim(2).squeeze_dim::<2>(2);
+        let convolutional = forward_blocks(&self.blocks, inputs.swap_dims(1, 2))
+            .mean_dim(2)
+            .squeeze_dim::<2>(2);
         Ok(self
             .head
             .forward(Tensor::cat(vec![recurrent, convolutional], 1)))

@@ -1,6 +1,8 @@
 //! [`SequenceModel`]: a recurrent layer, a readout and a linear head, built from one
 //! [`SequenceModelConfig`].
 
+use std::borrow::Cow;
+
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
@@ -14,6 +16,9 @@ use crate::layers::{
     CellType, GruConfig, LayerError, LstmConfig, Nonlinearity, Recurrent, RecurrentLayer,
     RecurrentState, SimpleRnnConfig, check_batch_first,
 };
+
+/// A batch after the front end and its lengths (borrowed when unchanged).
+type FrontEndOutput<'a> = (Tensor<3>, Option<Cow<'a, [usize]>>);
 
 /// How a [`SequenceModel`] turns the layer's outputs into the head's input.
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
@@ -297,13 +302,14 @@ impl SequenceModel {
 
     /// `inputs` and `lengths` after the front end (checked first, in the input's terms), or
     /// as they are without one.
-    fn through_front_end(
+    fn through_front_end<'a>(
         &self,
         inputs: Tensor<3>,
-        lengths: Option<&[usize]>,
-    ) -> Result<(Tensor<3>, Option<Vec<usize>>), ModelError> {
+        lengths: Option<&'a [usize]>,
+    ) -> Result<FrontEndOutput<'a>, ModelError> {
+        // Borrowed without a front end: no copy of the lengths on every call.
         let Some(front) = &self.front_end else {
-            return Ok((inputs, lengths.map(<[usize]>::to_vec)));
+            return Ok((inputs, lengths.map(Cow::Borrowed)));
         };
         let dims = inputs.dims();
         check_batch_first(dims, self.config.input_size, lengths)?;
@@ -311,7 +317,7 @@ impl SequenceModel {
         front.check_length(shortest.unwrap_or(dims[1]))?;
         let shortened = lengths.map(|lengths| {
             let config = front.config();
-            lengths.iter().map(|&l| config.output_length(l)).collect()
+            Cow::Owned(lengths.iter().map(|&l| config.output_length(l)).collect())
         });
         Ok((front.forward(inputs), shortened))
     }
