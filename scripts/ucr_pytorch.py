@@ -8,6 +8,7 @@ Usage:
     python3 scripts/ucr_pytorch.py                                   # both datasets, seeds 1..10
     python3 scripts/ucr_pytorch.py --json docs/ucr-pytorch-results.json
     python3 scripts/ucr_pytorch.py --datasets BasicMotions --epochs 100 --cell gru
+    python3 scripts/ucr_pytorch.py --datasets ArrowHead OSULeaf --seeds 1 2 3 4 5
 
 Run from the repository root (or pass --data-dir). It reads `<data-dir>/<NAME>_TRAIN.ts` and
 `<NAME>_TEST.ts` with the small parser below (no aeon/sktime needed; it asserts equal lengths and
@@ -24,8 +25,12 @@ no missing values) and, for each dataset and seed:
                   torch.Generator, E epochs; no scheduler, no early stopping
     evaluation    test accuracy after the last epoch only
 
-The defaults mirror `examples/07_ucr.rs`: LSTM with 64 hidden units, the last-and-mean readout, Adam
-with lr 0.01, gradient norm clipped to 1, batch 16, 100 epochs, standardised on the training set.
+The defaults mirror `examples/07_ucr.rs`, whose `--model auto` picks the model by series length:
+up to 100 steps, LSTM with 64 hidden units, the last-and-mean readout, Adam with lr 0.01, batch 16,
+100 epochs; longer, LSTM-FCN (`--model lstm-fcn`: the class LstmFcn below, LSTM 8 with dropout 0.8
+beside Conv1d blocks of 64/128/64 filters, kernels 8/5/3, padding 'same', BatchNorm1d, ReLU, mean
+over time) with Adam at 0.001, the whole training set (up to 128) per batch, 300 epochs. Both
+clip the gradient norm at 1 and standardise on the training set.
 The issue's plainer recipe is `--readout last --clip 0 --epochs 60`. PyTorch runs on
 the CPU with one thread (torch.set_num_threads(1)). Class labels map to indices in the order of the
 file's `@classLabel` line. Requires torch only.
@@ -129,6 +134,55 @@ class Classifier(nn.Module):
         return self.head(torch.cat([last, mean], dim=1))
 
 
+class LstmFcn(nn.Module):
+    """Karim et al. 2017, as `recurrent::model::LstmFcn`: an LSTM's final state (after dropout)
+    beside three Conv1d/BatchNorm/ReLU blocks averaged over time, concatenated into a Linear."""
+
+    def __init__(self, features, length, hidden, filters, kernels, classes, dropout, shuffle):
+        super().__init__()
+        self.shuffle = shuffle
+        self.lstm = nn.LSTM(length if shuffle else features, hidden, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
+        blocks, channels = [], features
+        for out, kernel in zip(filters, kernels):
+            blocks += [
+                nn.Conv1d(channels, out, kernel, padding="same"),
+                nn.BatchNorm1d(out),
+                nn.ReLU(),
+            ]
+            channels = out
+        self.fcn = nn.Sequential(*blocks)
+        self.head = nn.Linear(hidden + channels, classes)
+
+    def forward(self, x):  # x: [batch, length, features]
+        _, (h_n, _) = self.lstm(x.transpose(1, 2) if self.shuffle else x)
+        recurrent = self.dropout(h_n[-1])
+        convolutional = self.fcn(x.transpose(1, 2)).mean(dim=2)
+        return self.head(torch.cat([recurrent, convolutional], dim=1))
+
+
+# The example's recipe per model (`examples/07_ucr.rs`, `ModelKind::recipe`): epochs, batch
+# (None: the whole training set, up to 128), learning rate.
+RECIPES = {"recurrent": (100, 16, 0.01), "lstm-fcn": (300, None, 0.001)}
+LONG_SERIES = 100  # `--model auto`: longer series go to LSTM-FCN, as in the example
+
+
+def model_kind(args, train_x):
+    if args.model != "auto":
+        return args.model
+    return "lstm-fcn" if train_x.shape[1] > LONG_SERIES else "recurrent"
+
+
+def build(kind, args, train_x, classes):
+    features, length = train_x.shape[-1], train_x.shape[1]
+    if kind == "recurrent":
+        return Classifier(args.cell, features, args.hidden or 64, classes, args.readout)
+    return LstmFcn(
+        features, length, args.hidden or 8, args.filters, args.kernels, classes,
+        args.dropout, args.shuffle,
+    )
+
+
 def run(name, args, seed):
     train_x, train_y, classes = read_ts(os.path.join(args.data_dir, f"{name}_TRAIN.ts"))
     test_x, test_y, test_classes = read_ts(os.path.join(args.data_dir, f"{name}_TEST.ts"))
@@ -136,19 +190,24 @@ def run(name, args, seed):
     assert train_x.shape[1:] == test_x.shape[1:], f"{name}: train and test shapes differ"
     train_x, test_x = standardise(train_x, test_x)
 
+    kind = model_kind(args, train_x)
+    n = train_x.shape[0]
+    epochs, batch, lr = RECIPES[kind]
+    epochs = args.epochs or epochs
+    batch = args.batch or batch or min(n, 128)
+    lr = args.lr or lr
     torch.manual_seed(seed)
-    model = Classifier(args.cell, train_x.shape[-1], args.hidden, len(classes), args.readout)
-    optimiser = torch.optim.Adam(model.parameters(), lr=args.lr)
+    model = build(kind, args, train_x, len(classes))
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     shuffle = torch.Generator().manual_seed(seed)
-    n = train_x.shape[0]
 
     start = time.perf_counter()
     model.train()
-    for _ in range(args.epochs):
+    for _ in range(epochs):
         order = torch.randperm(n, generator=shuffle)
-        for i in range(0, n, args.batch):
-            idx = order[i : i + args.batch]
+        for i in range(0, n, batch):
+            idx = order[i : i + batch]
             optimiser.zero_grad()
             loss = loss_fn(model(train_x[idx]), train_y[idx])
             loss.backward()
@@ -161,16 +220,21 @@ def run(name, args, seed):
     with torch.no_grad():
         predicted = model(test_x).argmax(dim=1)
     accuracy = (predicted == test_y).sum().item() / test_y.shape[0]
-    return accuracy, seconds, train_x.shape, test_x.shape[0], len(classes)
+    return accuracy, seconds, train_x.shape, test_x.shape[0], len(classes), (kind, epochs, batch, lr)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=["ItalyPowerDemand", "BasicMotions"])
-    parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=0.01)
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--model", choices=["auto", "recurrent", "lstm-fcn"], default="auto")
+    parser.add_argument("--hidden", type=int, help="64 (recurrent) or 8 (LSTM-FCN)")
+    parser.add_argument("--lr", type=float, help="the model's recipe: 0.01 or 0.001")
+    parser.add_argument("--batch", type=int, help="16, or the training set up to 128")
+    parser.add_argument("--epochs", type=int, help="100 or 300")
+    parser.add_argument("--filters", type=int, nargs="+", default=[64, 128, 64])
+    parser.add_argument("--kernels", type=int, nargs="+", default=[8, 5, 3])
+    parser.add_argument("--dropout", type=float, default=0.8, help="LSTM-FCN's, on the LSTM")
+    parser.add_argument("--shuffle", action="store_true", help="LSTM-FCN's dimension shuffle")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 11)))
     parser.add_argument("--readout", choices=["last", "mean", "last-and-mean"], default="last-and-mean")
     parser.add_argument("--clip", type=float, default=1.0, help="gradient-norm clipping, 0 for none")
@@ -181,6 +245,11 @@ def main():
 
     torch.set_num_threads(1)
     settings = {
+        "model": args.model,
+        "filters": args.filters,
+        "kernels": args.kernels,
+        "dropout": args.dropout,
+        "shuffle": args.shuffle,
         "cell": args.cell,
         "hidden": args.hidden,
         "lr": args.lr,
@@ -198,11 +267,12 @@ def main():
     for name in args.datasets:
         accuracies, times = [], []
         for seed in args.seeds:
-            accuracy, seconds, shape, n_test, n_classes = run(name, args, seed)
+            accuracy, seconds, shape, n_test, n_classes, recipe = run(name, args, seed)
             if not accuracies:
                 print(
                     f"{name}: train {shape[0]} x {shape[1]} steps x {shape[2]} features, "
-                    f"test {n_test}, {n_classes} classes"
+                    f"test {n_test}, {n_classes} classes; {recipe[0]}, {recipe[1]} epochs, "
+                    f"batch {recipe[2]}, lr {recipe[3]}"
                 )
             accuracies.append(accuracy)
             times.append(seconds)
@@ -213,6 +283,7 @@ def main():
             f"[{', '.join(f'{a:.4f}' for a in accuracies)}]"
         )
         results[name] = {
+            "recipe": dict(zip(["model", "epochs", "batch", "lr"], recipe)),
             "accuracies": accuracies,
             "mean": mean,
             "min": min(accuracies),

@@ -26,6 +26,11 @@ use crate::layers::{Lstm, LstmConfig, Recurrent, check_batch_first};
 /// model then reads series of that one length. Without it, the LSTM reads the series step by
 /// step, of any length.
 ///
+/// Train it in large batches (the whole training set of a small dataset, up to about 128, as
+/// the paper does): its batch norms use the batch's statistics while training and running
+/// averages of them at test time, and on ArrowHead batches of 16 and 4 left running averages
+/// that made the trained model predict one class (docs/training.md, "Models for long series").
+///
 /// ```
 /// use burn::tensor::{Device, Tensor};
 /// use recurrent::model::{LstmFcn, LstmFcnConfig};
