@@ -20,6 +20,10 @@
 //!   batch, learning rate 0.001. Its batch norms need the large batches: with batches of 16,
 //!   their running statistics made it predict a single class on ArrowHead's test set.
 //!
+//! Under `--model auto` a flag that only one model reads (`--cell`, `--layers`, `--readout`,
+//! `--bidirectional`, `--front*`; `--filters`, `--kernels`, `--shuffle`) picks that model; such
+//! a flag given with the other model is refused, not dropped.
+//!
 //! Options (defaults in brackets): `--model auto|recurrent|lstm-fcn` [auto, as above],
 //! `--cell lstm|gru|rnn` [lstm], `--hidden N` [64], `--layers N` [1], `--bidirectional` (a
 //! flag), `--readout last|mean|last-and-mean` [last-and-mean], `--epochs N` [the model's],
@@ -170,12 +174,11 @@ fn try_main() -> common::Outcome {
     std::fs::create_dir_all(&run.out)?;
     normalizer.save(run.out.join("normalizer.json"))?;
 
-    let kind = model_kind(&flags, &train_data)?;
+    let (kind, why) = model_kind(&flags, &train_data)?;
     let config = trainer_config(&flags, &run, kind.recipe(train_data.len()))?;
     println!(
-        "model: {} ({}); {} epochs, batch {}, learning rate {}",
+        "model: {} ({why}); epochs {}, batch {}, learning rate {}",
         kind.name(),
-        kind.why(),
         config.epochs,
         config.batch_size,
         config.learning_rate
@@ -187,7 +190,7 @@ fn try_main() -> common::Outcome {
     };
     let features = train_data.num_features();
     match kind {
-        ModelKind::Recurrent { .. } => {
+        ModelKind::Recurrent => {
             let front_channels: usize = flags.value("front", 0)?; // 0: no front end
             let front_end = (front_channels > 0)
                 .then(|| -> Result<ConvFrontEndConfig, String> {
@@ -214,7 +217,7 @@ fn try_main() -> common::Outcome {
             .try_init(&device)?;
             train_and_report(model, config, &flags, &run, data, |m, dir| m.save(dir))
         }
-        ModelKind::LstmFcn { .. } => {
+        ModelKind::LstmFcn => {
             let length = train_data.lengths().first().copied().unwrap_or(0);
             let model = LstmFcnConfig::new(features, classes.len())
                 .with_lstm_hidden(flags.value("hidden", 8)?)
@@ -238,12 +241,27 @@ fn try_main() -> common::Outcome {
 /// recurrent model lands at chance and LSTM-FCN above 1-NN (docs/data.md).
 const LONG_SERIES: usize = 100;
 
-/// The model `--model` names, and whether `auto` chose it.
-#[derive(Clone, Copy)]
+/// The model `--model` names, or `auto` chose.
+#[derive(Clone, Copy, PartialEq)]
 enum ModelKind {
-    Recurrent { auto: bool },
-    LstmFcn { auto: bool },
+    Recurrent,
+    LstmFcn,
 }
+
+/// Flags that only the recurrent model reads, and those only LSTM-FCN reads: under `auto` they
+/// pick their model, and given with the other model they are a mistake, not silently dropped.
+const RECURRENT_FLAGS: [&str; 9] = [
+    "cell",
+    "layers",
+    "readout",
+    "bidirectional",
+    "front",
+    "front-kernel",
+    "front-stride",
+    "front-layers",
+    "front-pool",
+];
+const LSTM_FCN_FLAGS: [&str; 3] = ["filters", "kernels", "shuffle"];
 
 /// The training defaults a model comes with; every one has its flag.
 struct Recipe {
@@ -255,20 +273,16 @@ struct Recipe {
 impl ModelKind {
     fn name(self) -> &'static str {
         match self {
-            ModelKind::Recurrent { .. } => "recurrent",
-            ModelKind::LstmFcn { .. } => "LSTM-FCN",
+            ModelKind::Recurrent => "recurrent",
+            ModelKind::LstmFcn => "lstm-fcn",
         }
     }
 
-    fn why(self) -> String {
+    /// The other model's flags: a mistake with this model.
+    fn foreign_flags(self) -> &'static [&'static str] {
         match self {
-            ModelKind::Recurrent { auto: true } => {
-                format!("--model auto: series of at most {LONG_SERIES} steps or of unequal lengths")
-            }
-            ModelKind::LstmFcn { auto: true } => format!(
-                "--model auto: series longer than {LONG_SERIES} steps; --model recurrent for the recurrent model"
-            ),
-            _ => "--model".into(),
+            ModelKind::Recurrent => &LSTM_FCN_FLAGS,
+            ModelKind::LstmFcn => &RECURRENT_FLAGS,
         }
     }
 
@@ -278,12 +292,12 @@ impl ModelKind {
     /// left running statistics that predicted one class at test time.
     fn recipe(self, train_len: usize) -> Recipe {
         match self {
-            ModelKind::Recurrent { .. } => Recipe {
+            ModelKind::Recurrent => Recipe {
                 epochs: 100,
                 batch_size: 16,
                 learning_rate: 0.01,
             },
-            ModelKind::LstmFcn { .. } => Recipe {
+            ModelKind::LstmFcn => Recipe {
                 epochs: 300,
                 batch_size: train_len.clamp(1, 128),
                 learning_rate: 0.001,
@@ -292,18 +306,52 @@ impl ModelKind {
     }
 }
 
-/// `--model auto|recurrent|lstm-fcn` [auto].
-fn model_kind(flags: &common::Flags, train: &SequenceDataset) -> Result<ModelKind, String> {
-    match flags.value("model", "auto".to_string())?.as_str() {
-        "auto" if train.is_equal_length() && train.seq_len() > LONG_SERIES => {
-            Ok(ModelKind::LstmFcn { auto: true })
+/// `--model auto|recurrent|lstm-fcn` [auto], and why: under `auto`, a flag of one model
+/// picks it, else series longer than [`LONG_SERIES`] go to LSTM-FCN.
+///
+/// # Errors
+/// An unknown model, or a flag of the other model.
+fn model_kind(
+    flags: &common::Flags,
+    train: &SequenceDataset,
+) -> Result<(ModelKind, String), String> {
+    let given = |names: &[&'static str]| names.iter().find(|name| flags.given(name)).copied();
+    let (kind, why) = match flags.value("model", "auto".to_string())?.as_str() {
+        "recurrent" => (ModelKind::Recurrent, "--model".to_string()),
+        "lstm-fcn" => (ModelKind::LstmFcn, "--model".to_string()),
+        "auto" => match (given(&RECURRENT_FLAGS), given(&LSTM_FCN_FLAGS)) {
+            (Some(flag), None) => (ModelKind::Recurrent, format!("--model auto, by --{flag}")),
+            (None, Some(flag)) => (ModelKind::LstmFcn, format!("--model auto, by --{flag}")),
+            (None, None) if train.is_equal_length() && train.seq_len() > LONG_SERIES => (
+                ModelKind::LstmFcn,
+                format!(
+                    "--model auto: series longer than {LONG_SERIES} steps; --model recurrent for the recurrent model"
+                ),
+            ),
+            (None, None) => (
+                ModelKind::Recurrent,
+                format!(
+                    "--model auto: series of at most {LONG_SERIES} steps or of unequal lengths"
+                ),
+            ),
+            (Some(a), Some(b)) => {
+                return Err(format!(
+                    "--{a} is the recurrent model's and --{b} LSTM-FCN's: give --model, or flags of one model"
+                ));
+            }
+        },
+        other => {
+            return Err(format!(
+                "--model: expected auto, recurrent or lstm-fcn, found {other:?}"
+            ));
         }
-        "auto" => Ok(ModelKind::Recurrent { auto: true }),
-        "recurrent" => Ok(ModelKind::Recurrent { auto: false }),
-        "lstm-fcn" => Ok(ModelKind::LstmFcn { auto: false }),
-        other => Err(format!(
-            "--model: expected auto, recurrent or lstm-fcn, found {other:?}"
+    };
+    match given(kind.foreign_flags()) {
+        Some(flag) => Err(format!(
+            "--{flag} does not apply to --model {}",
+            kind.name()
         )),
+        None => Ok((kind, why)),
     }
 }
 

@@ -119,6 +119,11 @@ impl Flags {
             .transpose()
     }
 
+    /// Whether `--name`, valued or a switch, was given.
+    pub fn given(&self, name: &str) -> bool {
+        self.values.contains_key(name) || self.switches.contains(name)
+    }
+
     /// Whether the switch `--name` was given.
     pub fn switch(&self, name: &str) -> bool {
         self.switches.contains(name)
