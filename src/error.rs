@@ -4,6 +4,7 @@ use thiserror::Error;
 
 use crate::data::DataError;
 use crate::device::DeviceError;
+use crate::forecast::ForecastError;
 use crate::io::WeightFileError;
 use crate::layers::LayerError;
 use crate::model::ModelError;
@@ -51,6 +52,9 @@ pub enum RecurrentError {
     /// A backend by name.
     #[error(transparent)]
     Device(#[from] DeviceError),
+    /// A forecast to score or a baseline to compute.
+    #[error(transparent)]
+    Forecast(#[from] ForecastError),
 }
 
 impl<M> From<FitError<M>> for RecurrentError {

@@ -70,6 +70,7 @@ mod cell;
 pub mod data;
 pub mod device;
 mod error;
+pub mod forecast;
 mod init;
 mod io;
 mod kernels;
@@ -95,6 +96,7 @@ pub mod __bench {
 pub struct ReadmeDoctests;
 pub use data::DataError;
 pub use device::DeviceError;
+pub use forecast::ForecastError;
 pub use layers::{
     CellType, Gru, GruConfig, LayerError, Lstm, LstmConfig, Nonlinearity, Recurrent,
     RecurrentLayer, RecurrentState, SimpleRnn, SimpleRnnConfig, WeightFileError,

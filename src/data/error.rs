@@ -193,6 +193,16 @@ pub enum DataError {
         /// What was wrong.
         problem: TsProblem,
     },
+    /// A `.tsf` file that does not follow the format or contradicts its own header.
+    #[error("{file}: line {line}: {problem}")]
+    TsfFormat {
+        /// The file (or `"<text>"` for parsed text).
+        file: String,
+        /// The 1-based line.
+        line: usize,
+        /// What was wrong.
+        problem: crate::data::tsf::TsfProblem,
+    },
     /// A data file (a `.ts` file, a saved normaliser) that could not be read or parsed.
     #[error("could not read {path:?}: {reason}")]
     FileUnreadable {

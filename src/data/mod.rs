@@ -7,6 +7,7 @@ mod error;
 pub mod generators;
 mod normalize;
 pub mod ts;
+pub mod tsf;
 
 pub use batch::{BatchTargets, SequenceBatch, SequenceBatcher, data_loader};
 pub use dataset::{SequenceDataset, SequenceItem, Target, Targets};

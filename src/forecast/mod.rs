@@ -1,0 +1,18 @@
+//! Forecasting: the metrics forecasters report and the baselines every report compares with.
+//!
+//! The metrics follow the Monash forecasting archive (Godahewa et al. 2021): each is computed per
+//! series over its held-out `horizon` points, then averaged over series (mean and median, see
+//! [`MetricsSummary`]). MASE scales by the in-sample error of the seasonal-naive forecast of the
+//! training part, falling back to lag 1 when the training part is not longer than a season.
+//! [`naive`] and [`seasonal_naive`] are the baselines, computed by the same code paths as any
+//! model's forecast would be scored.
+
+mod baseline;
+mod error;
+mod metrics;
+
+pub use baseline::{naive, seasonal_naive};
+pub use error::ForecastError;
+pub use metrics::{
+    ForecastMetrics, MetricsSummary, Summary, coverage, mae, mape, mase, quantile_loss, rmse, smape,
+};
