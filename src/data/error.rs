@@ -203,6 +203,16 @@ pub enum DataError {
         /// What was wrong.
         problem: crate::data::tsf::TsfProblem,
     },
+    /// A series CSV file that does not follow its header or the options.
+    #[error("{file}: line {line}: {problem}")]
+    CsvFormat {
+        /// The file (or `"<text>"` for parsed text).
+        file: String,
+        /// The 1-based line.
+        line: usize,
+        /// What was wrong.
+        problem: crate::data::CsvProblem,
+    },
     /// A data file (a `.ts` file, a saved normaliser) that could not be read or parsed.
     #[error("could not read {path:?}: {reason}")]
     FileUnreadable {

@@ -6,6 +6,7 @@ mod dataset;
 mod error;
 pub mod generators;
 mod normalize;
+mod series_csv;
 pub mod ts;
 pub mod tsf;
 
@@ -14,4 +15,5 @@ pub use dataset::{SequenceDataset, SequenceItem, Target, Targets};
 pub use error::{DataError, TsProblem};
 pub use generators::{AddingProblemConfig, DelayedRecallConfig, SineForecastConfig, SumSignConfig};
 pub use normalize::Normalizer;
+pub use series_csv::{CsvProblem, SeriesCsv, SeriesCsvOptions, parse_series_csv, read_series_csv};
 pub use ts::{MissingValues, TsData, TsOptions, parse_ts, read_ts, read_ts_with};

@@ -7,7 +7,6 @@
 //! use recurrent::data::tsf::{AttributeValue, Frequency, parse_tsf};
 //!
 //! let text = "\
-//! # two monthly series
 //! @relation sales
 //! @attribute series_name string
 //! @attribute start_timestamp date
