@@ -50,7 +50,7 @@
 //!
 //! These defaults reach 0.945-0.973 on ItalyPowerDemand (mean 0.959; 0.969 with the default
 //! seed) and 0.975-1.0 on BasicMotions over seeds 1 to 10 (the recurrent model), and 0.771-0.834
-//! on ArrowHead (mean 0.810) and OSU_RANGE on OSULeaf (mean OSU_MEAN) over seeds 1 to 5
+//! on ArrowHead (mean 0.810) and 0.921-0.967 on OSULeaf (mean 0.939) over seeds 1 to 5
 //! (LSTM-FCN); docs/data.md has the tables, PyTorch's figures and the training times.
 
 use std::path::Path;
