@@ -1,5 +1,7 @@
 //! What can go wrong scoring a forecast or computing a baseline.
 
+use std::path::PathBuf;
+
 use thiserror::Error;
 
 /// A mistake in the series, forecasts or options given to a forecasting metric or baseline,
@@ -52,6 +54,53 @@ pub enum ForecastError {
     InvalidQuantile {
         /// The quantile given.
         found: f64,
+    },
+    /// No series where at least one is needed.
+    #[error("no series: expected at least one series, found none")]
+    NoSeries,
+    /// A series without any value.
+    #[error("empty series {series}: expected at least one value, found none")]
+    EmptySeries {
+        /// The series (0-based).
+        series: usize,
+    },
+    /// A NaN or infinite value in a series.
+    #[error(
+        "non-finite value in series {series} at step {step}: expected a finite number, found {value}"
+    )]
+    NonFiniteInSeries {
+        /// The series (0-based).
+        series: usize,
+        /// The step (0-based).
+        step: usize,
+        /// The value found.
+        value: f64,
+    },
+    /// A scaler applied to another number of series than it was fitted on.
+    #[error(
+        "scaler applied to other series: expected the {expected} series it was fitted on, found {found}"
+    )]
+    SeriesCountMismatch {
+        /// The series it was fitted on.
+        expected: usize,
+        /// The series given.
+        found: usize,
+    },
+    /// A series index beyond those a scaler was fitted on.
+    #[error("series {index} out of range: the scaler was fitted on {series} series")]
+    SeriesOutOfRange {
+        /// The index given (0-based).
+        index: usize,
+        /// The series it was fitted on.
+        series: usize,
+    },
+    /// A scaler file that could not be written, read or trusted.
+    #[error("scaler file {path:?}: {reason}")]
+    ScalerFile {
+        /// The path.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
     },
     /// An interval whose lower bound is above its upper bound.
     #[error(

@@ -5,14 +5,17 @@
 //! [`MetricsSummary`]). MASE scales by the in-sample error of the seasonal-naive forecast of the
 //! training part, falling back to lag 1 when the training part is not longer than a season.
 //! [`naive`] and [`seasonal_naive`] are the baselines, computed by the same code paths as any
-//! model's forecast would be scored.
+//! model's forecast would be scored. [`SeriesScaler`] scales each series by statistics of its
+//! own training part.
 
 mod baseline;
 mod error;
 mod metrics;
+mod scaler;
 
 pub use baseline::{naive, seasonal_naive};
 pub use error::ForecastError;
 pub use metrics::{
     ForecastMetrics, MetricsSummary, Summary, coverage, mae, mape, mase, quantile_loss, rmse, smape,
 };
+pub use scaler::{ScalerKind, SeriesScaler};
