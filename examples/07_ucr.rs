@@ -41,9 +41,10 @@
 //! dimension shuffle),
 //! `--backend flex|ndarray|wgpu` [flex], `--out DIR` [target/example-runs/07_ucr]: where it
 //! writes `model.json` and `model.bpk` (which `SequenceModel::load(DIR, &device)`, or
-//! `LstmFcn::load` for LSTM-FCN, reads back), `normalizer.json`, `history.json`, the loss and accuracy curves `history.svg`
-//! (`--plot PATH.svg` puts them elsewhere) and a checkpoint every 10 epochs in
-//! `checkpoints/`; `--resume` continues from that checkpoint (with the same other arguments).
+//! `LstmFcn::load` for LSTM-FCN, reads back), `normalizer.json`, `history.json`, the loss and
+//! accuracy curves `history.svg` (`--plot PATH.svg` puts them elsewhere) and a checkpoint
+//! every 10 epochs in `checkpoints/`; `--resume` continues from that checkpoint (with the same
+//! other arguments).
 //!
 //! Ctrl-C stops training after the current step and saves a checkpoint; the model trained so
 //! far is then evaluated, reported and saved.

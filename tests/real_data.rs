@@ -5,41 +5,20 @@
 mod common;
 
 use burn::tensor::{Device, Tensor};
+use common::ucr;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use recurrent::data::{Normalizer, SequenceDataset, Targets, TsData, read_ts};
-use recurrent::model::{
-    CellType, LstmFcnConfig, ModelOutput, Readout, SequenceModelConfig, Trainable,
-};
+use recurrent::data::{Normalizer, SequenceDataset, Targets, read_ts};
+use recurrent::model::{CellType, ModelOutput, Readout, SequenceModelConfig, Trainable};
 use recurrent::train::{
     ConfusionMatrix, Fitted, Objective, ProgressMode, Trainer, TrainerConfig, evaluate,
 };
 use recurrent::{DataError, LayerError, TrainError};
 
-fn ucr(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/ucr")
-        .join(name)
-}
-
-/// `dataset`'s training file, and its training and test series standardised with the
-/// training set's statistics.
-fn standardised(dataset: &str) -> (TsData, SequenceDataset, SequenceDataset) {
-    let train = read_ts(ucr(&format!("{dataset}_TRAIN.ts"))).unwrap();
-    let test = read_ts(ucr(&format!("{dataset}_TEST.ts"))).unwrap();
-    assert_eq!(train.class_names(), test.class_names());
-    let normalizer = Normalizer::fit(&train.dataset).unwrap();
-    let (train_data, test_data) = (
-        normalizer.transform(&train.dataset).unwrap(),
-        normalizer.transform(&test.dataset).unwrap(),
-    );
-    (train, train_data, test_data)
-}
-
 /// `examples/07_ucr.rs`'s defaults: LSTM(64), last-and-mean readout, Adam 0.01, gradient norm
 /// clipped to 1, batch 16, 100 epochs, standardised with the training set's statistics.
 fn train_like_the_example(dataset: &str, seed: u64) -> (f64, ConfusionMatrix) {
-    let (train, train_data, test_data) = standardised(dataset);
+    let (train, train_data, test_data) = common::standardised(dataset);
     let classes = train.num_classes();
     let model = SequenceModelConfig::new(CellType::Lstm, train_data.num_features(), 64, classes)
         .with_readout(Readout::LastAndMean)
@@ -88,38 +67,6 @@ fn basic_motions_is_learned_to_093() {
         table.starts_with("true \\ predicted  Standing  Running  Walking  Badminton  recall"),
         "{table}"
     );
-}
-
-/// ArrowHead (251 steps, 3 classes, 36 training series) through a small LSTM-FCN in CI time:
-/// `07_ucr`'s LSTM-FCN recipe (the whole training set in each batch, so the batch norms' running
-/// statistics are those of the data they will see; Adam at 1e-3), with 32/64/32 filters
-/// instead of 64/128/64 and 150 epochs instead of 300. Measured 0.743 with seed 1, recalls
-/// 0.90 / 0.32 / 0.96 (guessing scores 0.33; the largest class for all, 0.39).
-#[test]
-fn arrow_head_is_learned_by_a_small_lstm_fcn_above_guessing() {
-    let (_, train_data, test_data) = standardised("ArrowHead");
-    let model = LstmFcnConfig::new(1, 3)
-        .with_filters(vec![32, 64, 32])
-        .with_seed(Some(1))
-        .try_init(&common::default_cpu())
-        .unwrap();
-    let config = TrainerConfig::new(Objective::MultiClass)
-        .with_epochs(150)
-        .with_batch_size(train_data.len())
-        .with_learning_rate(1e-3)
-        .with_grad_clip_norm(Some(1.0))
-        .with_seed(1)
-        .with_progress(ProgressMode::Quiet);
-    let fitted = Trainer::new(config).fit(model, &train_data, None).unwrap();
-    let matrix = fitted.confusion_matrix(&test_data).unwrap();
-    assert_eq!(matrix.total(), 175);
-    assert!(matrix.accuracy() >= 0.6, "test accuracy\n{matrix}");
-    // Every class is predicted: the batch norms' test-time statistics do not collapse the
-    // predictions onto one class, as batches of 16 and 4 made them do.
-    for class in 0..3 {
-        let recall = matrix.recall(class).unwrap();
-        assert!(recall > 0.1, "class {class} recall {recall}\n{matrix}");
-    }
 }
 
 /// Sum-sign sequences of 3 to 20 steps, in a uniform (-1, 1): the label needs every valid

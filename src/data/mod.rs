@@ -17,3 +17,15 @@ pub use generators::{AddingProblemConfig, DelayedRecallConfig, SineForecastConfi
 pub use normalize::Normalizer;
 pub use series_csv::{CsvProblem, SeriesCsv, SeriesCsvOptions, parse_series_csv, read_series_csv};
 pub use ts::{MissingValues, TsData, TsOptions, parse_ts, read_ts, read_ts_with};
+
+/// The text of the data file at `path`: the one read of every file reader here (`.ts`,
+/// `.tsf`, CSV series, a saved normaliser).
+///
+/// # Errors
+/// [`FileUnreadable`](DataError::FileUnreadable), naming the path.
+pub(crate) fn read_data_file(path: &std::path::Path) -> Result<String, DataError> {
+    std::fs::read_to_string(path).map_err(|error| DataError::FileUnreadable {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    })
+}

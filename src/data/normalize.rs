@@ -269,16 +269,14 @@ impl Normalizer {
     /// when its values are invalid (see [`from_parts`](Self::from_parts)).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, DataError> {
         let path = path.as_ref();
-        let unreadable = |reason: String| DataError::FileUnreadable {
-            path: path.to_path_buf(),
-            reason,
-        };
-        let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
-        let normalizer: Self = serde_json::from_str(&text).map_err(|e| {
-            unreadable(format!(
-                "expected a normaliser's JSON ({{\"mean\": [..], \"std\": [..]}}), found: {e}"
-            ))
-        })?;
+        let text = crate::data::read_data_file(path)?;
+        let normalizer: Self =
+            serde_json::from_str(&text).map_err(|e| DataError::FileUnreadable {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "expected a normaliser's JSON ({{\"mean\": [..], \"std\": [..]}}), found: {e}"
+                ),
+            })?;
         normalizer.validate()?;
         Ok(normalizer)
     }

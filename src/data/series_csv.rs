@@ -98,10 +98,7 @@ pub fn read_series_csv(
     options: &SeriesCsvOptions,
 ) -> Result<SeriesCsv, DataError> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|error| DataError::FileUnreadable {
-        path: path.to_path_buf(),
-        reason: error.to_string(),
-    })?;
+    let text = crate::data::read_data_file(path)?;
     parse(&text, &path.display().to_string(), options)
 }
 

@@ -135,8 +135,12 @@ pub fn mase(
     season: usize,
 ) -> Result<Option<f64>, ForecastError> {
     let scale = naive_scale(history, season)?;
-    let mae = mae(actual, forecast)?;
-    Ok((scale > 0.0).then(|| mae / scale))
+    Ok(scaled(mae(actual, forecast)?, scale))
+}
+
+/// `mae / scale`, or `None` for a scale of 0.
+fn scaled(mae: f64, scale: f64) -> Option<f64> {
+    (scale > 0.0).then(|| mae / scale)
 }
 
 /// MASE's denominator: the mean absolute lag-`m` difference of `history`.
@@ -234,9 +238,11 @@ impl ForecastMetrics {
         forecast: &[f64],
         season: usize,
     ) -> Result<Self, ForecastError> {
+        let scale = naive_scale(history, season)?;
+        let mae = mae(actual, forecast)?;
         Ok(ForecastMetrics {
-            mase: mase(history, actual, forecast, season)?,
-            mae: mae(actual, forecast)?,
+            mase: scaled(mae, scale),
+            mae,
             rmse: rmse(actual, forecast)?,
             mape: mape(actual, forecast)?,
             smape: smape(actual, forecast)?,

@@ -168,3 +168,30 @@ pub fn assert_close_values(
         );
     }
 }
+
+/// A file of the UCR/UEA datasets in `tests/data/ucr/` (its README names the source).
+pub fn ucr(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/ucr")
+        .join(name)
+}
+
+/// `dataset`'s training file, and its training and test series standardised with the
+/// training set's statistics.
+pub fn standardised(
+    dataset: &str,
+) -> (
+    recurrent::data::TsData,
+    recurrent::data::SequenceDataset,
+    recurrent::data::SequenceDataset,
+) {
+    let train = recurrent::data::read_ts(ucr(&format!("{dataset}_TRAIN.ts"))).unwrap();
+    let test = recurrent::data::read_ts(ucr(&format!("{dataset}_TEST.ts"))).unwrap();
+    assert_eq!(train.class_names(), test.class_names());
+    let normalizer = recurrent::data::Normalizer::fit(&train.dataset).unwrap();
+    let (train_data, test_data) = (
+        normalizer.transform(&train.dataset).unwrap(),
+        normalizer.transform(&test.dataset).unwrap(),
+    );
+    (train, train_data, test_data)
+}

@@ -91,10 +91,7 @@ pub fn read_ts(path: impl AsRef<Path>) -> Result<TsData, DataError> {
 /// As [`read_ts`].
 pub fn read_ts_with(path: impl AsRef<Path>, options: &TsOptions) -> Result<TsData, DataError> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|error| DataError::FileUnreadable {
-        path: path.to_path_buf(),
-        reason: error.to_string(),
-    })?;
+    let text = crate::data::read_data_file(path)?;
     parse_named(&text, &path.display().to_string(), options)
 }
 

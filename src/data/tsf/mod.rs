@@ -233,10 +233,7 @@ impl FromStr for Frequency {
 /// [`TsfProblem`], for anything that does not follow the format or contradicts the header.
 pub fn read_tsf(path: impl AsRef<Path>) -> Result<TsfData, DataError> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|error| DataError::FileUnreadable {
-        path: path.to_path_buf(),
-        reason: error.to_string(),
-    })?;
+    let text = crate::data::read_data_file(path)?;
     parse::read(&text, &path.display().to_string())
 }
 
