@@ -8,6 +8,8 @@
 // Each example uses the part it needs.
 #![allow(dead_code)]
 
+pub mod forecasting;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 use std::path::{Path, PathBuf};

@@ -8,14 +8,31 @@
 //! model's forecast would be scored. [`SeriesScaler`] scales each series by statistics of its
 //! own training part.
 
+mod backtest;
 mod baseline;
 mod error;
+mod forecaster;
+mod likelihood;
 mod metrics;
+mod model_kind;
+#[cfg(feature = "plot")]
+mod plot;
+mod prediction;
 mod scaler;
+mod series;
+mod windows;
 
+pub use backtest::{Backtest, BacktestConfig, OriginResult, backtest};
 pub use baseline::{naive, seasonal_naive};
 pub use error::ForecastError;
+pub use forecaster::{Forecaster, ForecasterConfig, PredictOptions};
+pub use likelihood::{Likelihood, normal_quantile};
 pub use metrics::{
     ForecastMetrics, MetricsSummary, Summary, coverage, mae, mape, mase, quantile_loss, rmse, smape,
 };
+pub use model_kind::ModelKind;
+#[cfg(feature = "plot")]
+pub use plot::{ForecastPlot, plot_forecast};
+pub use prediction::{Forecast, Interval};
 pub use scaler::{ScalerKind, SeriesScaler};
+pub use series::{MissingPolicy, SeriesSet, TimeSeries, fill_missing};

@@ -281,6 +281,58 @@ pub enum TrainError {
     /// The data cannot be split as asked (the validation split's errors).
     #[error(transparent)]
     Data(#[from] DataError),
+    /// Quantile levels given as an empty list.
+    #[error("invalid quantiles: expected at least one level, found none")]
+    NoQuantiles,
+    /// More quantile levels than a [`Quantiles`](crate::train::Quantiles) holds.
+    #[error(
+        "invalid quantiles: expected at most {} levels, found {found}",
+        crate::train::Quantiles::MAX
+    )]
+    TooManyQuantiles {
+        /// How many levels were given.
+        found: usize,
+    },
+    /// A quantile level that is not a finite number strictly between 0 and 1.
+    #[error(
+        "invalid quantile level at index {index}: expected a number strictly between 0 and 1, found {level}"
+    )]
+    QuantileOutOfRange {
+        /// Its place in the list.
+        index: usize,
+        /// The level given.
+        level: f64,
+    },
+    /// A quantile level that is not a multiple of 0.0001.
+    #[error(
+        "invalid quantile level at index {index}: expected a multiple of 0.0001, found {level}"
+    )]
+    QuantileTooFine {
+        /// Its place in the list.
+        index: usize,
+        /// The level given.
+        level: f64,
+    },
+    /// A quantile level not above the one before it (levels out of order, or repeated).
+    #[error(
+        "invalid quantile level at index {index}: expected levels in strictly increasing order, found {level} after {previous}"
+    )]
+    QuantilesNotIncreasing {
+        /// The place of the level that is out of order.
+        index: usize,
+        /// The level before it.
+        previous: f64,
+        /// The level.
+        level: f64,
+    },
+    /// Quantile levels without the median, which is the point prediction.
+    #[error(
+        "invalid quantiles: expected 0.5 among the levels (the median is the point prediction), found {levels:?}"
+    )]
+    MissingMedianQuantile {
+        /// The levels given.
+        levels: Vec<f64>,
+    },
 }
 
 /// A checkpoint that cannot be written, read or resumed from, one variant per mistake.

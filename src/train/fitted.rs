@@ -35,9 +35,12 @@ pub struct Fitted<M> {
 /// Loss and metric of a model on a dataset.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Evaluation {
-    /// Mean loss (binary or categorical cross-entropy, or MSE).
+    /// Mean loss: binary or categorical cross-entropy, MSE, the Gaussian negative
+    /// log-likelihood or the pinball loss, by the [`Objective`] (averaged over sequences for
+    /// classification, over target values otherwise).
     pub loss: f64,
-    /// Accuracy for classification, mean absolute error for regression.
+    /// Accuracy for classification, otherwise the mean absolute error of the point
+    /// prediction (the value, the Gaussian mean, the median quantile).
     pub metric: f64,
 }
 
@@ -123,9 +126,9 @@ impl<M: Trainable> Fitted<M> {
     ///
     /// # Errors
     /// As [`evaluate`], and [`ObjectiveMismatch`](TrainError::ObjectiveMismatch) for a
-    /// regression model.
+    /// model of values (regression, Gaussian, quantiles).
     pub fn predict_classes(&self, data: &SequenceDataset) -> Result<Vec<usize>, TrainError> {
-        if self.objective == Objective::Regression {
+        if !self.objective.is_classification() {
             return Err(self.not_classification());
         }
         let mut classes = Vec::with_capacity(data.len());
@@ -152,9 +155,17 @@ impl<M: Trainable> Fitted<M> {
     }
 
     /// The predicted values of every sequence of `data` (of equal or different lengths), in
-    /// order, for a regression model: one vector per sequence, its `outputs` values for a
-    /// per-sequence model, and for a per-step model (`Readout::All`) `outputs` values for each
-    /// of its own steps, `[len_i * outputs]` step-major, without the padding of its batch.
+    /// order, for a model of values: one vector per sequence, the model's `outputs` raw
+    /// outputs for a per-sequence model, and for a per-step model (`Readout::All`) `outputs`
+    /// values for each of its own steps, `[len_i * outputs]` step-major, without the padding
+    /// of its batch.
+    ///
+    /// The outputs are the model's own: for [`Objective::Regression`] one per target value;
+    /// for [`Objective::Gaussian`] two per target value, interleaved, mean at `2i` and raw
+    /// scale at `2i + 1` (σ = [`gaussian_scale`](crate::train::gaussian_scale) of it); for
+    /// [`Objective::Quantile`] one per level per target value, value-major, level `j` of value
+    /// `i` at `i * len + j`.
+    ///
     /// `data`'s targets must fit the model as for [`evaluate`] (`Targets::Real` for a
     /// per-sequence model, `Targets::PerStep` for a per-step one); they are not read.
     ///
@@ -183,7 +194,7 @@ impl<M: Trainable> Fitted<M> {
     /// As [`evaluate`], and [`ObjectiveMismatch`](TrainError::ObjectiveMismatch) for a
     /// classification model (use [`predict_classes`](Self::predict_classes)).
     pub fn predict_values(&self, data: &SequenceDataset) -> Result<Vec<Vec<f32>>, TrainError> {
-        if self.objective != Objective::Regression {
+        if self.objective.is_classification() {
             return Err(self.not_regression());
         }
         let mut values = Vec::with_capacity(data.len());
@@ -247,7 +258,7 @@ impl<M: Trainable> Fitted<M> {
     /// # Errors
     /// [`FeatureMismatch`](TrainError::FeatureMismatch),
     /// [`NonFiniteInput`](TrainError::NonFiniteInput) naming the first NaN or infinite input,
-    /// or [`ObjectiveMismatch`](TrainError::ObjectiveMismatch) for a regression model.
+    /// or [`ObjectiveMismatch`](TrainError::ObjectiveMismatch) for a model of values.
     pub fn predict_proba(&self, inputs: Tensor<3>) -> Result<Tensor<2>, TrainError> {
         let output = self.outputs(inputs)?;
         self.probabilities(output)
@@ -261,12 +272,15 @@ impl<M: Trainable> Fitted<M> {
         match self.objective {
             Objective::BinaryClassification => Ok(sigmoid(logits)),
             Objective::MultiClass => Ok(softmax(logits, 1)),
-            Objective::Regression => Err(self.not_classification()),
+            Objective::Regression | Objective::Gaussian | Objective::Quantile(_) => {
+                Err(self.not_classification())
+            }
         }
     }
 
     /// Predictions for `inputs`: class indices for classification (`[batch]` values as
-    /// `f32`), values for regression (`[batch, outputs]` or `[batch, seq, outputs]`),
+    /// `f32`), otherwise the model's raw outputs (`[batch, outputs]` or
+    /// `[batch, seq, outputs]`, laid out as for [`predict_values`](Self::predict_values)),
     /// flattened, with their shape. The inputs are read to the host once, to check that every
     /// value is finite, before the model runs.
     ///
@@ -327,7 +341,7 @@ impl<M: Trainable> Fitted<M> {
     ///
     /// # Errors
     /// As [`predict_one`](Self::predict_one), and
-    /// [`ObjectiveMismatch`](TrainError::ObjectiveMismatch) for a regression model.
+    /// [`ObjectiveMismatch`](TrainError::ObjectiveMismatch) for a model of values.
     pub fn predict_proba_one(&self, sequence: &[Vec<f32>]) -> Result<Vec<f32>, TrainError> {
         let inputs = self.one_sequence(sequence)?;
         let probabilities = self.probabilities(self.model.forward_sequences(inputs))?;
@@ -395,7 +409,10 @@ impl<M: Trainable> Fitted<M> {
             which: "prediction",
             objective: self.objective.name(),
             expected: "a classification model for probabilities".into(),
-            found: "a regression model (use predict or predict_values)".into(),
+            found: format!(
+                "a {} model (use predict or predict_values)",
+                self.objective.name()
+            ),
         }
     }
 

@@ -33,6 +33,8 @@ mod objective;
 mod optimizer;
 #[cfg(feature = "plot")]
 mod plot;
+#[cfg(feature = "plot")]
+pub(crate) use plot::value_range;
 mod progress;
 mod schedule;
 mod stop;
@@ -49,7 +51,7 @@ pub use error::{CheckpointError, HistoryError, TrainError};
 pub use fitted::{Evaluation, Fitted, evaluate};
 pub use history::{EpochRecord, History};
 pub use lr_finder::{LrFinderConfig, LrFinding};
-pub use objective::Objective;
+pub use objective::{GAUSSIAN_MIN_SCALE, Objective, Quantiles, gaussian_scale};
 pub use optimizer::Optimizer;
 pub use progress::ProgressMode;
 pub use schedule::LrSchedule;

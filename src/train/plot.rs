@@ -314,7 +314,7 @@ fn draw_panel(
 }
 
 /// The y range for `values` (all finite), padded by 5%; never empty, never of infinite width.
-fn value_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+pub(crate) fn value_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     // Past this, `hi - lo` could overflow to infinity and plotters' tick search would not end.
     const LIMIT: f64 = f64::MAX / 4.0;
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
