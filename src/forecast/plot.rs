@@ -11,7 +11,7 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::ForecastError;
-use crate::train::value_range;
+use crate::train::{axis_range, value_range};
 
 /// The whole image, in SVG pixels.
 const SIZE: (u32, u32) = (960, 480);
@@ -264,12 +264,7 @@ fn render(plot: &ForecastPlot) -> DrawResult<String> {
         .map(|&(_, v)| v);
     let (lo, hi) = value_range(values);
     let last = origin + plot.forecast.len() - 1;
-    // A single step still gets an axis of non-zero width.
-    let steps = if first == last {
-        first.saturating_sub(1)..last + 1
-    } else {
-        first..last
-    };
+    let steps = axis_range(first, last);
 
     let mut svg = String::new();
     {

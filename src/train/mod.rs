@@ -34,7 +34,7 @@ mod optimizer;
 #[cfg(feature = "plot")]
 mod plot;
 #[cfg(feature = "plot")]
-pub(crate) use plot::value_range;
+pub(crate) use plot::{axis_range, value_range};
 mod progress;
 mod schedule;
 mod stop;

@@ -229,12 +229,7 @@ fn render_svg(history: &History) -> DrawResult<String> {
     };
     let first = history.epochs.iter().map(|e| e.epoch).min().unwrap_or(1);
     let last = history.epochs.iter().map(|e| e.epoch).max().unwrap_or(1);
-    // A single epoch still gets an axis of non-zero width, with the epoch in the middle.
-    let epochs = if first == last {
-        first.saturating_sub(1)..last + 1
-    } else {
-        first..last
-    };
+    let epochs = axis_range(first, last);
 
     let mut svg = String::new();
     {
@@ -311,6 +306,16 @@ fn draw_panel(
             .draw()?;
     }
     Ok(())
+}
+
+/// The x axis from `first` to `last`: a single point still gets an axis of non-zero width,
+/// with the point in the middle.
+pub(crate) fn axis_range(first: usize, last: usize) -> std::ops::Range<usize> {
+    if first == last {
+        first.saturating_sub(1)..last + 1
+    } else {
+        first..last
+    }
 }
 
 /// The y range for `values` (all finite), padded by 5%; never empty, never of infinite width.
