@@ -9,9 +9,11 @@
 //! ```
 //!
 //! Flags: `--model direct|autoregressive`, `--cell rnn|lstm|gru`, `--hidden N`, `--input-len N`,
-//! `--likelihood point|gaussian|quantile`, `--epochs N`, `--lr X`, `--seed N`, `--backend`,
-//! `--out DIR`. Writes `<out>/forecasts.csv`, `<out>/forecast.svg` (history, forecast, interval
-//! and the held-out truth) and `<out>/history.svg` (the loss curves).
+//! `--likelihood point|gaussian|quantile`, `--epochs N` (100; 300 for quantile), `--lr X`
+//! (3e-3; 1e-2 for quantile), `--patience N` (early stopping on the last 12 training months),
+//! `--seed N`, `--backend`, `--out DIR`. Writes `<out>/forecasts.csv`, `<out>/forecast.svg`
+//! (history, forecast, interval and the held-out truth) and `<out>/history.svg` (the loss
+//! curves).
 
 mod common;
 
@@ -53,8 +55,20 @@ fn try_main() -> common::Outcome {
             .into());
         }
     };
-    let config = forecasting::config(&flags, 36, HORIZON, likelihood)?;
-    let trainer = forecasting::trainer(&flags, likelihood, 16)?;
+    // The pinball loss is L1-like: its gradients do not shrink near the optimum, and with
+    // the Gaussian's 100 epochs at 3e-3 it stays under-trained (MASE 1.10 with seed 1).
+    let (epochs, lr) = match likelihood {
+        Likelihood::Quantile(_) => (300, 1e-2),
+        _ => (100, 3e-3),
+    };
+    let defaults = forecasting::Defaults {
+        input_len: 36,
+        hidden: 32,
+        epochs,
+        lr,
+    };
+    let config = forecasting::config(&flags, &defaults, HORIZON, likelihood)?;
+    let trainer = forecasting::trainer(&flags, &defaults, likelihood, 16)?;
     let forecaster = forecasting::fit(&config, &train, &trainer, &device)?;
     let forecast = forecaster.predict(&train, HORIZON)?;
 

@@ -10,10 +10,14 @@
 //!
 //! The header's `@horizon` and `@frequency` give the horizon and the seasonal lag (monthly
 //! 12, quarterly 4, ...); `--horizon` and `--season` override them (and are needed when the
-//! header has none). Other flags: `--model direct|autoregressive`, `--cell`, `--hidden`,
+//! header has none). Other flags: `--model direct|autoregressive`, `--cell`, `--hidden` (8),
 //! `--input-len` (default: 1.25 times the larger of season and horizon, as the Monash
-//! archive's lag), `--epochs`, `--lr`, `--seed`, `--missing error|interpolate|forward-fill`,
-//! `--backend`, `--out`. Writes `<out>/forecasts.csv` (series, step, forecast, 80% interval)
+//! archive's lag), `--steps` (2000 optimizer steps in batches of 32, whatever the number of
+//! series; `--epochs` instead sets epochs), `--lr` (3e-3), `--patience N` (early stopping on
+//! the last horizon of each training series), `--seed`,
+//! `--missing error|interpolate|forward-fill`, `--backend`, `--out`. Series too short for a
+//! training window are left out of training and still forecast. Writes `<out>/forecasts.csv`
+//! (series, step, forecast, 80% interval)
 //! and `<out>/forecast-N.svg` for the first four series.
 
 mod common;
@@ -24,12 +28,19 @@ use recurrent::forecast::{
     ForecastMetrics, Likelihood, MetricsSummary, MissingPolicy, SeriesSet, naive, seasonal_naive,
 };
 
+/// Windows per batch.
+const BATCH: usize = 32;
+
 fn main() {
     common::main(try_main)
 }
 
 fn try_main() -> common::Outcome {
-    let valued = [&forecasting::FLAGS[..], &["horizon", "season", "missing"]].concat();
+    let valued = [
+        &forecasting::FLAGS[..],
+        &["horizon", "season", "missing", "steps"],
+    ]
+    .concat();
     let (flags, run) = common::Run::parse_with_files("11_forecast_tsf", &valued, &[])?;
     let [file] = flags.positional.as_slice() else {
         return Err(
@@ -66,9 +77,31 @@ fn try_main() -> common::Outcome {
         series.len()
     );
 
-    let default_input = (1.25f64 * season.max(horizon) as f64).ceil() as usize;
-    let config = forecasting::config(&flags, default_input, horizon, Likelihood::Gaussian)?;
-    let trainer = forecasting::trainer(&flags, Likelihood::Gaussian, 32)?;
+    let mut defaults = forecasting::Defaults {
+        input_len: (1.25f64 * season.max(horizon) as f64).ceil() as usize,
+        hidden: 8,
+        epochs: 1,
+        lr: 3e-3,
+    };
+    let config = forecasting::config(&flags, &defaults, horizon, Likelihood::Gaussian)?
+        .with_skip_short_series(true);
+    let short = train
+        .series()
+        .iter()
+        .filter(|s| s.len() < config.min_series_len())
+        .count();
+    if short > 0 {
+        println!(
+            "{short} series shorter than {} steps: no training windows, forecast from their history",
+            config.min_series_len()
+        );
+    }
+    // A budget of optimizer steps rather than epochs: one file has a series, another
+    // thousands, and the same number of epochs would under- or over-train one of them.
+    let steps: usize = flags.value("steps", 2000)?;
+    let batches = config.training_windows(&train).div_ceil(BATCH).max(1);
+    defaults.epochs = steps.div_ceil(batches);
+    let trainer = forecasting::trainer(&flags, &defaults, Likelihood::Gaussian, BATCH)?;
     let forecaster = forecasting::fit(&config, &train, &trainer, &device)?;
     let forecast = forecaster.predict(&train, horizon)?;
 

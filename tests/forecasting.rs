@@ -54,14 +54,35 @@ fn forecast_error(result: Result<impl std::fmt::Debug, ForecastError>) -> Foreca
     }
 }
 
-/// Mean MASE over the series of `point` forecasts against `actual`.
+/// The trainer of the forecasting examples: Gaussian, Adam 3e-3, clip 1.
+fn examples_trainer(epochs: usize, batch: usize, seed: u64) -> TrainerConfig {
+    TrainerConfig::new(Objective::Gaussian)
+        .with_epochs(epochs)
+        .with_batch_size(batch)
+        .with_learning_rate(3e-3)
+        .with_grad_clip_norm(Some(1.0))
+        .with_seed(seed)
+        .with_progress(ProgressMode::Quiet)
+}
+
+/// Mean MASE (seasonal lag 12) over the series of `point` forecasts against `actual`.
 fn mean_mase(train: &SeriesSet, actual: &[Vec<f64>], point: impl Fn(usize) -> Vec<f64>) -> f64 {
+    mean_mase_at(train, actual, 12, point)
+}
+
+/// Mean MASE at seasonal lag `season` over the series of `point` forecasts against `actual`.
+fn mean_mase_at(
+    train: &SeriesSet,
+    actual: &[Vec<f64>],
+    season: usize,
+    point: impl Fn(usize) -> Vec<f64>,
+) -> f64 {
     let total: f64 = train
         .series()
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            ForecastMetrics::compute(&s.component(0), &actual[i], &point(i), 12)
+            ForecastMetrics::compute(&s.component(0), &actual[i], &point(i), season)
                 .unwrap()
                 .mase
                 .unwrap()
@@ -184,13 +205,26 @@ fn bad_options_are_refused_before_training() {
         )),
         ForecastError::RandomValidationSplit { found: 0.2 }
     );
+    let too_long_input = ForecasterConfig {
+        input_len: 60,
+        ..direct.clone()
+    };
+    assert_eq!(
+        forecast_error(too_long_input.fit(&set, &point, &device)),
+        ForecastError::SeriesTooShort {
+            series: 0,
+            name: "series 1".into(),
+            expected: 72,
+            found: 60,
+            validation: "",
+        }
+    );
     assert_eq!(
         forecast_error(
-            ForecasterConfig {
-                input_len: 60,
-                ..direct.clone()
-            }
-            .fit(&set, &point, &device)
+            too_long_input
+                .clone()
+                .with_skip_short_series(true)
+                .fit(&set, &point, &device)
         ),
         ForecastError::NoTrainingWindow {
             expected: 72,
@@ -212,6 +246,36 @@ fn bad_options_are_refused_before_training() {
             ..
         }
     ));
+}
+
+#[test]
+fn short_series_are_refused_or_skipped_and_still_forecast() {
+    let device = Device::flex();
+    let mut values = seasonal_series(60);
+    values[1].truncate(40);
+    let set = SeriesSet::univariate(values).unwrap();
+    let direct = config(ModelKind::Direct, Likelihood::Point).with_validation(true);
+    let point = trainer(Objective::Regression, 2);
+    // 24 inputs, 12 targets and 12 validation steps: the 40-step series is too short.
+    assert_eq!(direct.min_series_len(), 48);
+    let error = forecast_error(direct.fit(&set, &point, &device));
+    assert_eq!(
+        error,
+        ForecastError::SeriesTooShort {
+            series: 1,
+            name: "series 2".into(),
+            expected: 48,
+            found: 40,
+            validation: " + horizon for validation",
+        }
+    );
+    assert!(error.to_string().contains("expected at least 48 steps"));
+    let skipping = direct.with_skip_short_series(true);
+    // 60 - 12 held out - 36 + 1 windows from each long series, none from the short one.
+    assert_eq!(skipping.training_windows(&set), 2 * 13);
+    let forecaster = skipping.fit(&set, &point, &device).unwrap();
+    let forecast = forecaster.predict(&set, 12).unwrap();
+    assert!(forecast.point[1].iter().all(|v| v.is_finite()));
 }
 
 #[test]
@@ -302,6 +366,28 @@ fn the_autoregressive_model_samples_paths_with_future_covariates() {
         .predict_with(&train, &PredictOptions { seed: 9, ..options })
         .unwrap();
     assert_ne!(other_seed, forecast);
+    // The paths themselves, when kept: their per-step median is the point forecast.
+    assert!(forecast.samples.is_none());
+    let kept = forecaster
+        .predict_with(
+            &train,
+            &PredictOptions {
+                keep_samples: true,
+                ..options
+            },
+        )
+        .unwrap();
+    let samples = kept.samples.as_ref().expect("kept sample paths");
+    assert_eq!((samples.paths, samples.values[2].len()), (50, 12 * 50));
+    let paths: Vec<Vec<f64>> = (0..50).map(|p| samples.path(2, p).unwrap()).collect();
+    assert!(samples.path(2, 50).is_none() && samples.path(3, 0).is_none());
+    for step in 0..12 {
+        let mut at: Vec<f64> = paths.iter().map(|path| path[step]).collect();
+        at.sort_by(f64::total_cmp);
+        let median = (at[24] + at[25]) / 2.0;
+        assert!((median - kept.point[2][step]).abs() < 1e-9);
+        assert!(at[0] < at[49], "paths differ at step {step}");
+    }
     // Covariates must reach the last forecast step (100 + 31 > 130).
     assert!(matches!(
         forecaster.predict(&train, 31 + 12),
@@ -409,16 +495,43 @@ fn airline_beats_seasonal_naive_and_is_within_ten_percent_of_ets() {
         let config = ForecasterConfig::new(ModelKind::Direct, 36, 12)
             .with_likelihood(Likelihood::Gaussian)
             .with_seed(Some(seed));
-        let trainer = TrainerConfig::new(Objective::Gaussian)
-            .with_epochs(100)
-            .with_batch_size(16)
-            .with_learning_rate(3e-3)
-            .with_grad_clip_norm(Some(1.0))
-            .with_seed(seed)
-            .with_progress(ProgressMode::Quiet);
+        let trainer = examples_trainer(100, 16, seed);
         let forecaster = config.fit(&train, &trainer, &Device::flex()).unwrap();
         let forecast = forecaster.predict(&train, 12).unwrap();
         let mase = mean_mase(&train, &actual, |i| forecast.component(i, 0).0);
         assert!(mase < 0.877 * 1.1, "seed {seed}: MASE {mase:.3}");
+    }
+}
+
+/// The global model of `11_forecast_tsf` with its defaults (direct LSTM 8, Gaussian, input
+/// 10, 2000 optimizer steps in batches of 32) on the five uschange series: its mean MASE
+/// beats naive (0.343) and seasonal naive (0.553) with every seed tried.
+#[test]
+fn one_global_model_beats_both_baselines_on_uschange() {
+    use recurrent::data::tsf::read_tsf;
+    use recurrent::forecast::naive;
+    let data = read_tsf("tests/data/tsf/uschange.tsf").unwrap();
+    let series = SeriesSet::from_tsf(&data, MissingPolicy::Error).unwrap();
+    let (train, actual) = series.split_last(8).unwrap();
+    let baseline = |f: fn(&[f64]) -> Vec<f64>| {
+        mean_mase_at(&train, &actual, 4, |i| f(&train.series()[i].component(0)))
+    };
+    let naive_mase = baseline(|h| naive(h, 8).unwrap());
+    let seasonal_mase = baseline(|h| seasonal_naive(h, 8, 4).unwrap());
+    assert!(naive_mase < seasonal_mase, "naive is the bar to beat here");
+    for seed in 1..=3 {
+        let config = ForecasterConfig::new(ModelKind::Direct, 10, 8)
+            .with_hidden_size(8)
+            .with_likelihood(Likelihood::Gaussian)
+            .with_seed(Some(seed));
+        let epochs = 2000usize.div_ceil(config.training_windows(&train).div_ceil(32));
+        let trainer = examples_trainer(epochs, 32, seed);
+        let forecaster = config.fit(&train, &trainer, &Device::flex()).unwrap();
+        let forecast = forecaster.predict(&train, 8).unwrap();
+        let mase = mean_mase_at(&train, &actual, 4, |i| forecast.component(i, 0).0);
+        assert!(
+            mase < naive_mase,
+            "seed {seed}: MASE {mase:.3}, naive {naive_mase:.3}"
+        );
     }
 }

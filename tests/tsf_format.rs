@@ -102,7 +102,7 @@ fn frequencies_parse_from_their_names_and_give_the_archives_seasons() {
 }
 
 #[test]
-fn the_airline_and_uschange_files_read_whole() {
+fn the_airline_uschange_and_macrodata_files_read_whole() {
     let airline = read_tsf(tsf("airline.tsf")).unwrap();
     assert_eq!(airline.header.frequency, Some(Frequency::Monthly));
     assert_eq!(airline.header.horizon, Some(12));
@@ -130,6 +130,11 @@ fn the_airline_and_uschange_files_read_whole() {
     assert!(uschange.series.iter().all(|s| s.values.len() == 187));
     assert_eq!(uschange.series[0].values[0], Some(0.615986218));
     assert_eq!(uschange.header.frequency.map(Frequency::season), Some(4));
+    let macrodata = read_tsf(tsf("macrodata.tsf")).unwrap();
+    assert_eq!(macrodata.series.len(), 12);
+    assert!(macrodata.series.iter().all(|s| s.values.len() == 203));
+    assert_eq!(macrodata.series[0].name, "realgdp");
+    assert_eq!(macrodata.series[0].values[0], Some(2710.349));
 }
 
 #[test]

@@ -7,13 +7,14 @@ use burn::tensor::Device;
 use recurrent::forecast::{
     Forecast, Forecaster, ForecasterConfig, Likelihood, ModelKind, SeriesSet,
 };
-use recurrent::train::{ProgressMode, TrainerConfig};
+use recurrent::train::{EarlyStoppingConfig, ProgressMode, TrainerConfig};
 
 use super::Flags;
 
 /// The flags both examples read besides their own.
-pub const FLAGS: [&str; 8] = [
+pub const FLAGS: [&str; 9] = [
     "backend",
+    "patience",
     "model",
     "cell",
     "hidden",
@@ -34,37 +35,57 @@ pub fn model_kind(flags: &Flags) -> Result<ModelKind, String> {
     }
 }
 
-/// The forecaster from the flags: `--model`, `--cell` (LSTM), `--hidden` (32), `--input-len`
-/// (`input_len`), `--seed` (1).
+/// The defaults of the flags that differ between the examples.
+pub struct Defaults {
+    /// `--input-len`.
+    pub input_len: usize,
+    /// `--hidden`.
+    pub hidden: usize,
+    /// `--epochs`.
+    pub epochs: usize,
+    /// `--lr`.
+    pub lr: f64,
+}
+
+/// The forecaster from the flags: `--model`, `--cell` (LSTM), `--hidden`, `--input-len`,
+/// `--patience` (validation on the last horizon of each series), `--seed` (1).
 pub fn config(
     flags: &Flags,
-    input_len: usize,
+    defaults: &Defaults,
     horizon: usize,
     likelihood: Likelihood,
 ) -> Result<ForecasterConfig, String> {
     Ok(ForecasterConfig::new(
         model_kind(flags)?,
-        flags.value("input-len", input_len)?,
+        flags.value("input-len", defaults.input_len)?,
         horizon,
     )
     .with_cell(flags.value("cell", recurrent::model::CellType::Lstm)?)
-    .with_hidden_size(flags.value("hidden", 32)?)
+    .with_hidden_size(flags.value("hidden", defaults.hidden)?)
     .with_likelihood(likelihood)
+    .with_validation(flags.given("patience"))
     .with_seed(Some(flags.value("seed", 1)?)))
 }
 
-/// The trainer: `--epochs` (100), `--lr` (3e-3), Adam, clip 1, batches of `batch`, quiet.
+/// The trainer: `--epochs`, `--lr`, Adam, clip 1, batches of `batch`, early stopping
+/// after `--patience` epochs without a better validation loss, quiet.
 pub fn trainer(
     flags: &Flags,
+    defaults: &Defaults,
     likelihood: Likelihood,
     batch: usize,
 ) -> Result<TrainerConfig, String> {
     Ok(TrainerConfig::new(likelihood.objective())
-        .with_epochs(flags.value("epochs", 100)?)
+        .with_epochs(flags.value("epochs", defaults.epochs)?)
         .with_batch_size(batch)
-        .with_learning_rate(flags.value("lr", 3e-3)?)
+        .with_learning_rate(flags.value("lr", defaults.lr)?)
         .with_grad_clip_norm(Some(1.0))
         .with_seed(flags.value("seed", 1)?)
+        .with_early_stopping(
+            flags
+                .optional::<usize>("patience")?
+                .map(EarlyStoppingConfig::new),
+        )
         .with_progress(ProgressMode::Quiet))
 }
 

@@ -199,6 +199,23 @@ pub enum ForecastError {
         /// The longest series.
         found: usize,
     },
+    /// A training series shorter than one window, without
+    /// [`skip_short_series`](crate::forecast::ForecasterConfig::skip_short_series).
+    #[error(
+        "series {series} ({name:?}) too short to train on: expected at least {expected} steps (input_len + horizon{validation}), found {found}; hold it out or set skip_short_series"
+    )]
+    SeriesTooShort {
+        /// The series (0-based).
+        series: usize,
+        /// Its name.
+        name: String,
+        /// The steps one window needs.
+        expected: usize,
+        /// Its steps.
+        found: usize,
+        /// ", + horizon for validation" when the validation horizon counts.
+        validation: &'static str,
+    },
     /// Series other than those the forecaster was fitted on.
     #[error(
         "forecaster applied to other series: expected {expected} series with {components} values per step, found {found} with {found_components}"

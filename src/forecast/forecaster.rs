@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::likelihood::Likelihood;
 use super::model_kind::ModelKind;
-use super::prediction::Forecast;
+use super::prediction::{Forecast, SamplePaths};
 use super::series::SeriesSet;
 use super::windows::{ScaledSeries, Widths, WindowNorm, WindowSpec};
 use super::{ForecastError, ScalerKind, SeriesScaler};
@@ -75,6 +75,12 @@ pub struct ForecasterConfig {
     /// past extrapolate the trend; off, the model sees levels it was trained on only.
     #[config(default = true)]
     pub window_norm: bool,
+    /// Whether training series shorter than one window (`input_len + horizon`, and
+    /// `horizon` more with validation) are left out of training instead of refused with
+    /// [`SeriesTooShort`](ForecastError::SeriesTooShort). They are still forecast, from
+    /// the history they have.
+    #[config(default = false)]
+    pub skip_short_series: bool,
     /// Seed of the initial weights; `None` uses the device's generator.
     pub seed: Option<u64>,
 }
@@ -170,7 +176,64 @@ impl ForecasterConfig {
         if let Some(found) = trainer.validation_fraction {
             return Err(ForecastError::RandomValidationSplit { found });
         }
-        Ok(())
+        self.check_lengths(series)
+    }
+
+    /// The steps a series needs for one training window: `input_len + horizon`, and
+    /// `horizon` more with validation.
+    pub fn min_series_len(&self) -> usize {
+        self.input_len + self.horizon * (1 + usize::from(self.validation))
+    }
+
+    /// Refuses a series shorter than [`min_series_len`](Self::min_series_len) unless short
+    /// series are skipped.
+    fn check_lengths(&self, series: &SeriesSet) -> Result<(), ForecastError> {
+        let expected = self.min_series_len();
+        let short = series
+            .series()
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.len() < expected);
+        match short {
+            Some((i, s)) if !self.skip_short_series => Err(ForecastError::SeriesTooShort {
+                series: i,
+                name: s.name().to_string(),
+                expected,
+                found: s.len(),
+                validation: if self.validation {
+                    " + horizon for validation"
+                } else {
+                    ""
+                },
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// How many training windows [`fit`](Self::fit) cuts from `train` (validation windows
+    /// not counted): with the trainer's batch size it gives the optimizer steps per epoch.
+    ///
+    /// ```
+    /// use recurrent::forecast::{ForecasterConfig, ModelKind, SeriesSet, TimeSeries};
+    ///
+    /// let series = TimeSeries::univariate("a", (0..20).map(f64::from).collect()).unwrap();
+    /// let set = SeriesSet::new(vec![series]).unwrap();
+    /// // Inputs of 6 steps and 4 targets fit 20 - 10 + 1 = 11 times.
+    /// let config = ForecasterConfig::new(ModelKind::Direct, 6, 4);
+    /// assert_eq!(config.training_windows(&set), 11);
+    /// assert_eq!(config.with_validation(true).training_windows(&set), 7);
+    /// ```
+    pub fn training_windows(&self, train: &SeriesSet) -> usize {
+        let held_out = if self.validation { self.horizon } else { 0 };
+        train
+            .series()
+            .iter()
+            .map(|s| {
+                self.windows()
+                    .origins(s.len().saturating_sub(held_out))
+                    .len()
+            })
+            .sum()
     }
 
     /// Trains a forecaster on every series of `train` (all of it is training data: hold out
@@ -185,6 +248,7 @@ impl ForecasterConfig {
     /// [`validate`](Self::validate)'s, [`CovariatesUnsupported`](ForecastError::CovariatesUnsupported),
     /// [`ObjectiveMismatch`](ForecastError::ObjectiveMismatch),
     /// [`RandomValidationSplit`](ForecastError::RandomValidationSplit),
+    /// [`SeriesTooShort`](ForecastError::SeriesTooShort),
     /// [`NoTrainingWindow`](ForecastError::NoTrainingWindow); the model's errors as
     /// [`ForecastError::Model`] and the trainer's as [`ForecastError::Train`].
     pub fn fit(
@@ -380,16 +444,19 @@ pub struct PredictOptions {
     pub samples: usize,
     /// The seed of those samples.
     pub seed: u64,
+    /// Whether those sample paths are handed back in [`Forecast::samples`].
+    pub keep_samples: bool,
 }
 
 impl PredictOptions {
-    /// `n` steps with an 80% interval, 200 sample paths, seed 0.
+    /// `n` steps with an 80% interval, 200 sample paths (not kept), seed 0.
     pub fn new(n: usize) -> Self {
         Self {
             n,
             interval: Some(0.8),
             samples: 200,
             seed: 0,
+            keep_samples: false,
         }
     }
 }
@@ -446,7 +513,8 @@ impl Forecaster {
     /// The direct model predicts `horizon` steps at once, and beyond that feeds its point
     /// forecast back as history, block by block. The autoregressive model, with a Gaussian
     /// or quantile likelihood, draws `samples` paths, each step's draw fed back as the next
-    /// input; its point forecast is the paths' median and its interval their quantiles.
+    /// input; its point forecast is the paths' median and its interval their quantiles, and
+    /// with `keep_samples` the paths themselves come back in [`Forecast::samples`].
     ///
     /// # Errors
     /// [`EmptyHorizon`](ForecastError::EmptyHorizon), [`ZeroSize`](ForecastError::ZeroSize)
@@ -693,8 +761,21 @@ impl Forecaster {
         let (c, n) = (self.widths.components, options.n);
         let level = options.interval.filter(|_| likelihood != Likelihood::Point);
         let mut forecast = Forecast::empty(series, c, level);
+        let keep = options.keep_samples
+            && self.config.kind == ModelKind::Autoregressive
+            && likelihood != Likelihood::Point;
+        let mut samples = keep.then(|| SamplePaths {
+            paths: options.samples,
+            components: c,
+            values: Vec::with_capacity(series.len()),
+        });
         for (i, output) in outputs.iter().enumerate() {
             let unscale = |v: usize, x: f64| self.scalers.inverse(i * c + v % c, x);
+            if let (Some(samples), Outputs::Paths(draws)) = (samples.as_mut(), output) {
+                // Draws are `[n, paths, components]`, so index % c is the component.
+                let values = draws.iter().enumerate().map(|(v, &x)| unscale(v, x));
+                samples.values.push(values.collect());
+            }
             let mut point = Vec::with_capacity(n * c);
             let (mut lower, mut upper) = (Vec::new(), Vec::new());
             for v in 0..n * c {
@@ -727,6 +808,7 @@ impl Forecaster {
             }
             forecast.push(point, lower, upper);
         }
+        forecast.samples = samples;
         forecast
     }
 

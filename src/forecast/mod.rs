@@ -33,6 +33,6 @@ pub use metrics::{
 pub use model_kind::ModelKind;
 #[cfg(feature = "plot")]
 pub use plot::{ForecastPlot, plot_forecast};
-pub use prediction::{Forecast, Interval};
+pub use prediction::{Forecast, Interval, SamplePaths};
 pub use scaler::{ScalerKind, SeriesScaler};
 pub use series::{MissingPolicy, SeriesSet, TimeSeries, fill_missing};

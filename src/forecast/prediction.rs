@@ -18,6 +18,34 @@ pub struct Interval {
     pub upper: Vec<Vec<f64>>,
 }
 
+/// The sample paths of a probabilistic autoregressive forecast, in the series' own units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SamplePaths {
+    /// Paths per series.
+    pub paths: usize,
+    /// Values per step.
+    pub components: usize,
+    /// Per series, `[n, paths, components]` row-major: step `j`, path `p`, component `k` at
+    /// `(j * paths + p) * components + k`.
+    pub values: Vec<Vec<f64>>,
+}
+
+impl SamplePaths {
+    /// Path `p` of series `series` as `[n, components]` row-major, like
+    /// [`Forecast::point`]; `None` when either is out of range.
+    pub fn path(&self, series: usize, p: usize) -> Option<Vec<f64>> {
+        let values = self.values.get(series).filter(|_| p < self.paths)?;
+        let c = self.components;
+        Some(
+            values
+                .chunks(self.paths * c)
+                .flat_map(|step| &step[p * c..(p + 1) * c])
+                .copied()
+                .collect(),
+        )
+    }
+}
+
 /// The forecast of every series of a set, in the series' own units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Forecast {
@@ -29,6 +57,9 @@ pub struct Forecast {
     pub point: Vec<Vec<f64>>,
     /// The interval, for a probabilistic likelihood when one was asked for.
     pub interval: Option<Interval>,
+    /// The sample paths, for a probabilistic autoregressive forecast with
+    /// [`keep_samples`](crate::forecast::PredictOptions::keep_samples).
+    pub samples: Option<SamplePaths>,
 }
 
 impl Forecast {
@@ -46,6 +77,7 @@ impl Forecast {
                 lower: Vec::new(),
                 upper: Vec::new(),
             }),
+            samples: None,
         }
     }
 
