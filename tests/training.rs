@@ -584,6 +584,65 @@ fn nan_inputs_and_empty_data_never_reach_the_trainer() {
     );
 }
 
+/// 36 sequences in batches of 32, unshuffled: the last batch, 4 sequences whose targets
+/// overflow the squared error, is trained on without `drop_last` (the run diverges at step 2)
+/// and never with it; fewer sequences than a batch have no step to train.
+#[test]
+fn drop_last_leaves_out_the_last_partial_batch() {
+    let device = common::default_cpu();
+    let targets: Vec<f32> = (0..36).map(|i| if i < 32 { 0.5 } else { 1e30 }).collect();
+    let data = SequenceDataset::new(
+        vec![0.5; 36 * 10],
+        [36, 10, 1],
+        Targets::Real {
+            values: targets,
+            outputs: 1,
+        },
+    )
+    .unwrap();
+    let config = quiet(Objective::Regression)
+        .with_epochs(2)
+        .with_batch_size(32)
+        .with_shuffle(false);
+    assert_eq!(config.batches_per_epoch(36), 2);
+    assert_eq!(config.clone().with_drop_last(true).batches_per_epoch(36), 1);
+    let err = Trainer::new(config.clone())
+        .fit(seed_model(CellType::Rnn, 1, &device), &data, None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.error,
+            TrainError::Diverged {
+                epoch: 1,
+                step: 2,
+                ..
+            }
+        ),
+        "{}",
+        err.error
+    );
+    let fitted = Trainer::new(config.clone().with_drop_last(true))
+        .fit(seed_model(CellType::Rnn, 1, &device), &data, None)
+        .unwrap();
+    assert_eq!(fitted.history.epochs.len(), 2);
+    assert!(fitted.history.train_losses().iter().all(|l| l.is_finite()));
+    let few = data.select(&(0..20).collect::<Vec<_>>());
+    let err = Trainer::new(config.with_drop_last(true))
+        .fit(seed_model(CellType::Rnn, 1, &device), &few, None)
+        .unwrap_err();
+    assert_eq!(
+        err.error,
+        TrainError::NoFullBatch {
+            batch_size: 32,
+            found: 20
+        }
+    );
+    assert_eq!(
+        err.error.to_string(),
+        "no full training batch: expected at least batch_size 32 sequences with drop_last, found 20"
+    );
+}
+
 #[test]
 fn a_diverging_run_stops_with_the_last_good_model() {
     // Targets around 1e30: the squared error overflows f32 on the first step.

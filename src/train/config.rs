@@ -67,6 +67,11 @@ pub struct TrainerConfig {
     /// Whether to reshuffle the training data every epoch.
     #[config(default = true)]
     pub shuffle: bool,
+    /// Whether an epoch leaves out its last batch when it is smaller than `batch_size`
+    /// (PyTorch's `DataLoader(drop_last=True)`): every step then sees a full batch, which
+    /// batch normalisation wants; with shuffling, each epoch leaves out other sequences.
+    #[config(default = false)]
+    pub drop_last: bool,
     /// How progress is reported.
     #[config(default = "ProgressMode::Auto")]
     pub progress: ProgressMode,
@@ -177,6 +182,16 @@ impl TrainerConfig {
         self.optimizer.build(self.weight_decay, self.grad_clip_norm)
     }
 
+    /// Optimizer steps per epoch over `sequences` training sequences: every batch, or only
+    /// the full ones with [`drop_last`](Self::drop_last).
+    pub fn batches_per_epoch(&self, sequences: usize) -> usize {
+        if self.drop_last {
+            sequences / self.batch_size.max(1)
+        } else {
+            sequences.div_ceil(self.batch_size.max(1))
+        }
+    }
+
     /// The schedule as a Burn scheduler, for `batches` optimizer steps per epoch.
     pub(crate) fn build_scheduler(&self, batches: usize) -> ModuleLrScheduler {
         self.lr_schedule
@@ -196,12 +211,15 @@ impl TrainerConfig {
         saved: &serde_json::Value,
     ) -> Result<(), CheckpointError> {
         let current = serde_json::to_value(self).expect("a trainer config always serialises");
+        // An option added after the checkpoint was written has its default there.
+        let defaults = serde_json::to_value(TrainerConfig::new(self.objective))
+            .expect("a trainer config always serialises");
         let spans_epochs = self.lr_schedule.spans_training();
         let keys = RESUME_KEYS
             .into_iter()
             .chain(spans_epochs.then_some("epochs"));
         for key in keys {
-            let (expected, found) = (current.get(key), saved.get(key));
+            let (expected, found) = (current.get(key), saved.get(key).or(defaults.get(key)));
             if expected != found {
                 let show =
                     |v: Option<&serde_json::Value>| v.map_or("nothing".into(), |v| v.to_string());
@@ -224,7 +242,7 @@ impl TrainerConfig {
 
 /// The trainer options a resumed run must share with the run that saved its checkpoint: every
 /// option that changes what a run computes. A new such option belongs here.
-pub(crate) const RESUME_KEYS: [&str; 13] = [
+pub(crate) const RESUME_KEYS: [&str; 14] = [
     "objective",
     "batch_size",
     "learning_rate",
@@ -235,7 +253,29 @@ pub(crate) const RESUME_KEYS: [&str; 13] = [
     "warmup_steps",
     "seed",
     "shuffle",
+    "drop_last",
     "tbptt",
     "monitor",
     "validation_fraction",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A checkpoint written before `drop_last` existed has no such key: it resumes as the
+    /// default (false), and only as that.
+    #[test]
+    fn an_option_missing_from_an_older_checkpoint_counts_as_its_default() {
+        let config = TrainerConfig::new(Objective::Regression);
+        let mut saved = serde_json::to_value(&config).unwrap();
+        saved.as_object_mut().unwrap().remove("drop_last");
+        let path = Path::new("checkpoint");
+        assert!(config.check_resumable(path, &saved).is_ok());
+        let dropping = config.with_drop_last(true);
+        assert!(matches!(
+            dropping.check_resumable(path, &saved),
+            Err(CheckpointError::Mismatch { .. })
+        ));
+    }
+}

@@ -85,7 +85,7 @@ impl<'a> Epochs<'a> {
         let shuffle = config.shuffle.then_some(config.seed);
         let loader = data_loader(train, config.batch_size, shuffle, &device)
             .expect("fit and resume validate the config first, which refuses a batch size of 0");
-        let batches = train.len().div_ceil(config.batch_size);
+        let batches = config.batches_per_epoch(train.len());
         let mut scheduler = config.build_scheduler(batches);
         for _ in 0..epochs * batches + steps {
             scheduler.step();
@@ -135,7 +135,8 @@ impl<'a> Epochs<'a> {
         let mut window = Window::new(&model, strategy);
         let loader = Arc::clone(&self.loader);
         // The steps before `start.skip` were trained before the checkpoint was saved.
-        for (index, batch) in loader.iter().enumerate().skip(start.skip) {
+        let batches = loader.iter().enumerate().take(self.batches);
+        for (index, batch) in batches.skip(start.skip) {
             let step = index + 1;
             let seed = step_seed(self.seed, epoch, step);
             self.device.seed(seed);

@@ -96,6 +96,16 @@ pub enum TrainError {
         /// `"training"`, `"validation"`, `"evaluation"` or `"prediction"`.
         which: &'static str,
     },
+    /// Fewer training sequences than one batch with `drop_last`: no step would run.
+    #[error(
+        "no full training batch: expected at least batch_size {batch_size} sequences with drop_last, found {found}"
+    )]
+    NoFullBatch {
+        /// The batch size.
+        batch_size: usize,
+        /// The training sequences.
+        found: usize,
+    },
     /// A sequence of no steps given to predict.
     #[error("empty {which} sequence: expected at least one step, found none")]
     EmptySequence {

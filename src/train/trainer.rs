@@ -152,6 +152,8 @@ impl Trainer {
     /// [`ObjectiveMismatch`](TrainError::ObjectiveMismatch) (targets of the wrong kind or width
     /// for the objective and the model), [`LengthsUnsupported`](TrainError::LengthsUnsupported),
     /// [`TbpttUnsupported`](TrainError::TbpttUnsupported),
+    /// [`NoFullBatch`](TrainError::NoFullBatch) (fewer sequences than a batch with
+    /// [`drop_last`](TrainerConfig::drop_last)),
     /// [`MissingValidation`](TrainError::MissingValidation) (early stopping or the best
     /// checkpoint without `valid` or a [`TrainerConfig::validation_fraction`]),
     /// [`ValidationGivenTwice`](TrainError::ValidationGivenTwice) (both), and the split's
@@ -302,6 +304,12 @@ impl Trainer {
         }
         let objective = config.objective;
         check_data(model, objective, train, "training")?;
+        if config.batches_per_epoch(train.len()) == 0 {
+            return Err(TrainError::NoFullBatch {
+                batch_size: config.batch_size,
+                found: train.len(),
+            });
+        }
         match valid {
             Some(valid) => check_data(model, objective, valid, "validation")?,
             None if config.early_stopping.is_some() => {
