@@ -4,7 +4,11 @@
 //!   product per step), on the shapes of the seed workload, the UCR example and the medium and
 //!   large workloads split across two threads;
 //! - the weight gradient `dgates^T · h` (`[G*H x rows] · [rows x H]`, rows = steps x batch,
-//!   `dgates` stored `[rows x G*H]`), once per call, on the medium and large shapes.
+//!   `dgates` stored `[rows x G*H]`), once per call, on the medium and large shapes;
+//! - the machine's peak: the packed product on every thread of rayon's pool at once (as the
+//!   kernel runs), [`PEAK_REPS`] products per thread per iteration, on cache-resident step
+//!   shapes. `scripts/bench_compare.py --roofline` divides each workload's GFLOP/s by the best
+//!   of these.
 //!
 //! ```text
 //! cargo bench --bench products
@@ -30,6 +34,15 @@ const GRADIENT_SHAPES: [(usize, usize, usize); 2] = [
     (512, 50 * 32, 128),   // medium
     (1024, 100 * 32, 256), // large
 ];
+
+/// Products per thread in one iteration of the peak group: enough that handing the work to the
+/// threads (some microseconds) is lost in the arithmetic. `scripts/bench_compare.py` reads it
+/// from the benchmark id.
+const PEAK_REPS: usize = 64;
+
+/// The shapes the peak is measured on: the medium and large workloads' step products, whose
+/// packed weights stay in L2.
+const PEAK_SHAPES: [(usize, usize, usize); 2] = [(32, 128, 512), (32, 256, 1024)];
 
 fn values(len: usize, seed: usize) -> Vec<f32> {
     (0..len)
@@ -119,6 +132,34 @@ fn products(c: &mut Criterion) {
     group.finish();
 }
 
+/// Every thread of rayon's pool multiplies its own `[m x k] · [k x n]` [`PEAK_REPS`] times: the
+/// ids are `peak/packed-{threads}threads-{reps}reps/{m}x{k}x{n}`.
+fn peak(c: &mut Criterion) {
+    let threads = rayon::current_num_threads();
+    let mut group = c.benchmark_group("peak");
+    for (m, k, n) in PEAK_SHAPES {
+        let (a, b) = (values(m * k, 5), values(k * n, 6));
+        let packed = PackedProduct::new(&b, k, n);
+        let mut outs = vec![vec![0.0; m * n]; threads];
+        let label = format!("packed-{threads}threads-{PEAK_REPS}reps");
+        group.bench_function(BenchmarkId::new(label, format!("{m}x{k}x{n}")), |bench| {
+            bench.iter(|| {
+                rayon::scope(|scope| {
+                    for out in outs.iter_mut() {
+                        let (a, packed) = (&a, &packed);
+                        scope.spawn(move |_| {
+                            for _ in 0..PEAK_REPS {
+                                packed.product(black_box(out), black_box(a), m);
+                            }
+                        });
+                    }
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_millis(500))
@@ -129,6 +170,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = products
+    targets = products, peak
 }
 criterion_main!(benches);

@@ -17,6 +17,7 @@ Workloads (input size, hidden size, sequence length, batch, layers):
     seed     input 1,  hidden 32,  seq 10,  batch 32, 1 layer
     medium   input 16, hidden 128, seq 50,  batch 64, 1 layer
     large    input 32, hidden 256, seq 100, batch 64, 2 layers
+    wide     input 32, hidden 256, seq 50,  batch 256, 1 layer (throughput)
 
 Data is fixed per workload: torch.manual_seed(0), then
     x = torch.randn(batch, seq, input)
@@ -31,6 +32,19 @@ Modes:
                 loss.backward()
                 optimizer.step()
     infer   with torch.inference_mode(): model(x)   (layer + head, same batch)
+
+--ort also times every infer workload in ONNX Runtime (what a user deploying the trained model
+for CPU inference picks): the same model exported with torch.onnx.export (opset 17, the
+TorchScript exporter, which writes ONNX's own RNN/LSTM/GRU operators), run by an
+onnxruntime.InferenceSession on the CPU execution provider with intra_op_num_threads =
+--threads and inter_op_num_threads = 1; records have "framework": "onnxruntime".
+
+--streaming times one step of one sequence (batch 1, input 32, hidden 128 and 256, lstm and gru),
+the state fed back each call, as a model serving live data runs:
+    pytorch-cell    nn.LSTMCell / nn.GRUCell:  h, c = cell(x_t, (h, c))
+    pytorch-layer   one-step nn.LSTM / nn.GRU: _, (h, c) = layer(x_t[None], (h, c))
+    onnxruntime     the one-step layer exported, run with the state as inputs and outputs
+(workload "stream128" / "stream256", mode "step"), under torch.inference_mode().
 
 Timing (modelled on criterion): run the step repeatedly for --warmup seconds; from the warm-up's
 second half estimate pick k (at least 1) so that one sample of k back-to-back iterations takes about
@@ -59,7 +73,7 @@ Examples:
         --threads 1 --json target/bench/pytorch.json
     python3 scripts/bench_pytorch.py --peak-memory large gru --steps 5 --json /tmp/peak.json
 
-Requires only torch.
+Requires torch; --ort and --streaming also onnx and onnxruntime (pip install onnx onnxruntime).
 
 On a machine with an NVIDIA GPU, --device cuda times the same workloads on it (each step is
 followed by torch.cuda.synchronize()).
@@ -97,7 +111,12 @@ WORKLOADS: dict[str, Workload] = {
     "seed": Workload(input_size=1, hidden_size=32, seq_len=10, batch=32, num_layers=1),
     "medium": Workload(input_size=16, hidden_size=128, seq_len=50, batch=64, num_layers=1),
     "large": Workload(input_size=32, hidden_size=256, seq_len=100, batch=64, num_layers=2),
+    "wide": Workload(input_size=32, hidden_size=256, seq_len=50, batch=256, num_layers=1),
 }
+
+STREAM_INPUT = 32
+STREAM_HIDDEN = (128, 256)
+STREAM_CELLS = ("lstm", "gru")
 
 CELLS: dict[str, Callable[..., nn.Module]] = {
     "rnn": lambda **kw: nn.RNN(nonlinearity="tanh", **kw),
@@ -183,6 +202,72 @@ def make_unsynchronized_step(workload: str, cell: str, mode: str) -> Callable[[]
             model(x)
 
     return infer_step
+
+
+def ort_session(model: nn.Module, inputs: tuple, input_names: list[str],
+                output_names: list[str], threads: int):
+    """`model` exported to ONNX and loaded in ONNX Runtime's CPU provider."""
+    import io
+    import warnings
+
+    import onnxruntime as ort
+
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+        torch.onnx.export(model, inputs, buffer, input_names=input_names,
+                          output_names=output_names, opset_version=17, dynamo=False)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(buffer.getvalue(), options, providers=["CPUExecutionProvider"])
+
+
+def make_ort_step(workload: str, cell: str, threads: int) -> Callable[[], None]:
+    """The infer step of `workload` in ONNX Runtime, from the same seeded model and data."""
+    model, x, _ = build(workload, cell)
+    model.eval()
+    session = ort_session(model, (x,), ["x"], ["logits"], threads)
+    feed = {"x": x.numpy()}
+    return lambda: session.run(None, feed)
+
+
+def make_stream_step(hidden: int, cell: str, framework: str, threads: int) -> Callable[[], None]:
+    """One streaming step (batch 1) in `framework`, its state carried between calls."""
+    torch.manual_seed(0)
+    x_t = torch.randn(1, STREAM_INPUT)
+    h = torch.zeros(1, hidden)
+    lstm = cell == "lstm"
+    if framework == "pytorch-cell":
+        module = (nn.LSTMCell if lstm else nn.GRUCell)(STREAM_INPUT, hidden).eval()
+        state = [(h, h.clone()) if lstm else h]
+
+        def cell_step() -> None:
+            with torch.inference_mode():
+                state[0] = module(x_t, state[0])
+
+        return cell_step
+    layer = (nn.LSTM if lstm else nn.GRU)(STREAM_INPUT, hidden, batch_first=True).eval()
+    x_seq, h0 = x_t[None], h[None]
+    if framework == "pytorch-layer":
+        state = [(h0, h0.clone()) if lstm else h0]
+
+        def layer_step() -> None:
+            with torch.inference_mode():
+                state[0] = layer(x_seq, state[0])[1]
+
+        return layer_step
+    names = ["x", "h0", "c0"] if lstm else ["x", "h0"]
+    inputs = (x_seq, (h0, h0.clone())) if lstm else (x_seq, h0)
+    outputs = ["y", "h", "c"] if lstm else ["y", "h"]
+    session = ort_session(layer, inputs, names, outputs, threads)
+    feed = {name: (x_seq if name == "x" else h0).numpy() for name in names}
+
+    def ort_step() -> None:
+        new_state = session.run(outputs[1:], feed)
+        feed.update(zip(names[1:], new_state))
+
+    return ort_step
 
 
 def measure(
@@ -300,6 +385,40 @@ def run_timing(args: argparse.Namespace) -> int:
                 }
                 records.append(rec)
                 print(f"{workload:<8}  {cell:<4}  {mode:<5}  {fmt_ms(rec['median_s']):>9}", flush=True)
+                if args.ort and mode == "infer":
+                    step = make_ort_step(workload, cell, threads)
+                    records.append(timed("onnxruntime", workload, cell, mode, step, args))
+                    print(f"{workload:<8}  {cell:<4}  ort    {fmt_ms(records[-1]['median_s']):>9}",
+                          flush=True)
+    if args.json:
+        write_json_atomic(args.json, records)
+    return 0
+
+
+def timed(framework: str, workload: str, cell: str, mode: str, step: Callable[[], None],
+          args: argparse.Namespace) -> dict:
+    """`step` measured, as one JSON record."""
+    times, k = measure(step, args.warmup, args.samples, args.sample_time)
+    return {
+        "framework": framework, "workload": workload, "cell": cell, "mode": mode,
+        "median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+        "samples": len(times), "iters_per_sample": k, "threads": torch.get_num_threads(),
+        "torch_version": torch.__version__, "device": "cpu",
+    }
+
+
+def run_streaming(args: argparse.Namespace) -> int:
+    threads = torch.get_num_threads()
+    print(f"pytorch {torch.__version__}, {threads} threads: streaming steps, batch 1, input {STREAM_INPUT}")
+    records = []
+    for hidden in STREAM_HIDDEN:
+        for cell in STREAM_CELLS:
+            for framework in ("pytorch-cell", "pytorch-layer", "onnxruntime"):
+                step = make_stream_step(hidden, cell, framework, threads)
+                rec = timed(framework, f"stream{hidden}", cell, "step", step, args)
+                records.append(rec)
+                print(f"hidden {hidden}  {cell:<4}  {framework:<13}  {rec['median_s'] * 1e6:8.1f} us",
+                      flush=True)
     if args.json:
         write_json_atomic(args.json, records)
     return 0
@@ -380,6 +499,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--peak-memory", nargs=2, metavar=("WORKLOAD", "CELL"),
                    help="report peak RSS of --steps train steps, run in a fresh child process")
     p.add_argument("--steps", type=int, default=5, help="train steps for --peak-memory")
+    p.add_argument("--ort", action="store_true", help="also time the infer workloads in ONNX Runtime")
+    p.add_argument("--streaming", action="store_true",
+                   help="time the streaming steps (batch 1) instead of the workloads")
     p.add_argument(CHILD_FLAG, nargs=3, metavar=("WORKLOAD", "CELL", "STEPS"),
                    dest="peak_child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -400,6 +522,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_peak_child(workload, cell, int(steps))
     if args.peak_memory:
         return run_peak_parent(args)
+    if args.streaming:
+        return run_streaming(args)
     global DEVICE
     DEVICE = args.device
     return run_timing(args)

@@ -25,7 +25,7 @@ pub struct Workload {
     pub layers: usize,
 }
 
-pub const WORKLOADS: [Workload; 3] = [
+pub const WORKLOADS: [Workload; 4] = [
     Workload {
         name: "seed",
         input: 1,
@@ -49,6 +49,15 @@ pub const WORKLOADS: [Workload; 3] = [
         seq: 100,
         batch: 64,
         layers: 2,
+    },
+    // Throughput: many sequences at once, as batch scoring or a large-batch training run.
+    Workload {
+        name: "wide",
+        input: 32,
+        hidden: 256,
+        seq: 50,
+        batch: 256,
+        layers: 1,
     },
 ];
 

@@ -69,12 +69,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
+#[cfg(feature = "flex")]
+use burn::backend::Flex;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, DispatchDevice, TensorMetadata, backend_extension};
 use burn::tensor::{DType, Device, Shape, Tensor, TensorData};
 
 use crate::cell::CellKind;
-use cpu::host::{Dims, Inputs};
+use cpu::host::{Dims, HostValues, Inputs};
 use cpu::parallel;
 
 /// The fused kernel as a Burn backend extension.
@@ -268,6 +270,8 @@ static FUSED: AtomicBool = AtomicBool::new(true);
 /// Whether [`direction`] runs on this device and float type for a batch and hidden size: the CPU
 /// backends and wgpu, with or without autodiff, in f32 (on wgpu, for sizes whose launch grid
 /// fits the device's limits).
+// `batch` and `hidden` are read by wgpu's arm only.
+#[cfg_attr(not(feature = "wgpu"), allow(unused_variables))]
 pub(crate) fn applies(device: &Device, dtype: DType, batch: usize, hidden: usize) -> bool {
     if dtype != DType::F32 || !FUSED.load(Ordering::Relaxed) {
         return false;
@@ -349,7 +353,7 @@ fn host_inputs<B: Backend>(tensors: [FloatTensor<B>; 7]) -> (Dims, Inputs) {
         input: x_shape[2],
         hidden,
     };
-    let [x, h0, c0, w_ih, w_hh, b_ih, b_hh] = tensors.map(to_host::<B>);
+    let [x, h0, c0, w_ih, w_hh, b_ih, b_hh] = tensors.map(host_values::<B>);
     let inputs = Inputs {
         x,
         h0,
@@ -360,6 +364,36 @@ fn host_inputs<B: Backend>(tensors: [FloatTensor<B>; 7]) -> (Dims, Inputs) {
         b_hh,
     };
     (dims, inputs)
+}
+
+/// A tensor's values for the host kernel: on Flex, the tensor's own buffer where it is
+/// contiguous f32 (held, so nothing changes it: Flex writes in place only to a buffer nobody
+/// else holds); otherwise a copy ([`to_host`]).
+///
+/// Flex's `into_data` of a shared tensor (a weight, which its `Param` holds too) copies it
+/// twice, into bytes and then into aligned f32s: 45% of a streaming step of the hidden-256
+/// LSTM, after the packing of the weights had gone (`benches/streaming.rs`).
+fn host_values<B: Backend>(tensor: FloatTensor<B>) -> HostValues {
+    #[cfg(feature = "flex")]
+    if let Some(flex) = (&tensor as &dyn std::any::Any).downcast_ref::<FloatTensor<Flex>>()
+        && flex.as_slice::<f32>().is_some()
+    {
+        return HostValues::Shared(Arc::new(FlexValues(flex.clone())));
+    }
+    to_host::<B>(tensor).into()
+}
+
+/// A contiguous f32 Flex tensor, read in place.
+#[cfg(feature = "flex")]
+struct FlexValues(FloatTensor<Flex>);
+
+#[cfg(feature = "flex")]
+impl AsRef<[f32]> for FlexValues {
+    fn as_ref(&self) -> &[f32] {
+        self.0
+            .as_slice::<f32>()
+            .expect("checked contiguous f32 when it was made")
+    }
 }
 
 /// A tensor's values as f32, row-major.

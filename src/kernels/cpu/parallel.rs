@@ -113,9 +113,9 @@ fn forward_in_chunks(
         .par_iter()
         .map(|rows| {
             let part = Inputs {
-                x: gather(&inputs.x, dims.seq, dims.batch, dims.input, rows),
-                h0: inputs.h0[rows.start * h..rows.end * h].to_vec(),
-                c0: inputs.c0[rows.start * h..rows.end * h].to_vec(),
+                x: gather(&inputs.x, dims.seq, dims.batch, dims.input, rows).into(),
+                h0: inputs.h0[rows.start * h..rows.end * h].to_vec().into(),
+                c0: inputs.c0[rows.start * h..rows.end * h].to_vec().into(),
                 w_ih: inputs.w_ih.clone(),
                 w_hh: inputs.w_hh.clone(),
                 b_ih: inputs.b_ih.clone(),
@@ -206,13 +206,13 @@ mod tests {
     fn inputs(cell: CellKind, dims: Dims) -> Inputs {
         let gh = cell.gates() * dims.hidden;
         Inputs {
-            x: values(dims.seq * dims.batch * dims.input, 1.0),
-            h0: values(dims.batch * dims.hidden, 2.0),
-            c0: values(dims.batch * dims.hidden, 3.0),
-            w_ih: values(gh * dims.input, 4.0),
-            w_hh: values(gh * dims.hidden, 5.0),
-            b_ih: values(gh, 6.0),
-            b_hh: values(gh, 7.0),
+            x: values(dims.seq * dims.batch * dims.input, 1.0).into(),
+            h0: values(dims.batch * dims.hidden, 2.0).into(),
+            c0: values(dims.batch * dims.hidden, 3.0).into(),
+            w_ih: values(gh * dims.input, 4.0).into(),
+            w_hh: values(gh * dims.hidden, 5.0).into(),
+            b_ih: values(gh, 6.0).into(),
+            b_hh: values(gh, 7.0).into(),
         }
     }
 
@@ -228,7 +228,9 @@ mod tests {
         };
         for cell in CellKind::ALL {
             let mut inputs = inputs(cell, dims);
-            inputs.x[0] = f32::NAN; // step 0, batch row 0
+            let mut x = inputs.x.to_vec();
+            x[0] = f32::NAN; // step 0, batch row 0
+            inputs.x = x.into();
             let (out, _) = forward(cell, false, dims, inputs, None, false);
             let last_step = &out[(dims.seq - 1) * dims.batch * dims.hidden..][..dims.hidden];
             assert!(

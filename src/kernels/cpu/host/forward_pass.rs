@@ -6,7 +6,7 @@ use super::cells::{gate_slices, gru_forward_row, lstm_forward_row, rnn_forward};
 use super::{Dims, Inputs, Saved, is_valid, time_index};
 use crate::cell::{CellKind, Nonlinearity};
 use crate::kernels::cpu::activation::{sigmoid_in_place, tanh_in_place};
-use crate::kernels::cpu::packed::PackedMatrix;
+use crate::kernels::cpu::packed::TransposedWeights;
 
 /// What every step of the time loop reads: the problem, and the input projection.
 #[derive(Clone, Copy)]
@@ -93,8 +93,8 @@ pub(super) fn forward_impl(
     let projected = input_projection(cell, dims, &inputs);
     let mut out = vec![0.0; (seq + 2) * step_len];
     let mut kept = Kept::new(cell, dims, save);
-    // `W_hh^T` packed once for the per-step products.
-    let w_hh_t = PackedMatrix::transposed(&inputs.w_hh, cell.gates() * h, h);
+    // `W_hh^T` packed once for the per-step products (unless there are only a few).
+    let w_hh_t = TransposedWeights::new(&inputs.w_hh, cell.gates() * h, h, seq * batch);
     let sequence = Sequence {
         cell,
         reverse,
@@ -136,15 +136,15 @@ fn input_projection(cell: CellKind, dims: Dims, inputs: &Inputs) -> Vec<f32> {
     } = dims;
     let gh = cell.gates() * h;
     let mut projected = vec![0.0; seq * batch * gh];
-    PackedMatrix::transposed(&inputs.w_ih, gh, input).matmul(
+    TransposedWeights::new(&inputs.w_ih, gh, input, seq * batch).matmul(
         &mut projected,
         &inputs.x,
         seq * batch,
         false,
     );
-    let mut bias = inputs.b_ih.clone();
+    let mut bias = inputs.b_ih.to_vec();
     let folded = if cell == CellKind::Gru { 2 * h } else { gh };
-    for (b, hh) in bias[..folded].iter_mut().zip(&inputs.b_hh) {
+    for (b, hh) in bias[..folded].iter_mut().zip(inputs.b_hh.iter()) {
         *b += hh;
     }
     for row in projected.chunks_exact_mut(gh) {
@@ -161,7 +161,7 @@ fn input_projection(cell: CellKind, dims: Dims, inputs: &Inputs) -> Vec<f32> {
 #[inline(always)]
 fn time_loop(
     sequence: Sequence<'_>,
-    w_hh_t: &PackedMatrix,
+    w_hh_t: &TransposedWeights<'_>,
     inputs: &Inputs,
     out: &mut [f32],
     kept: &mut Kept,
@@ -181,8 +181,8 @@ fn time_loop(
     } = dims;
     let gh = cell.gates() * h;
     let step_len = batch * h;
-    let mut h_prev = inputs.h0.clone();
-    let mut c_prev = inputs.c0.clone();
+    let mut h_prev = inputs.h0.to_vec();
+    let mut c_prev = inputs.c0.to_vec();
     let mut recurrent = vec![0.0; batch * gh];
     for s in 0..seq {
         let t = time_index(reverse, seq, s);

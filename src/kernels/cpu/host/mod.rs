@@ -16,6 +16,8 @@ mod backward_pass;
 mod cells;
 mod forward_pass;
 
+use std::sync::Arc;
+
 use crate::cell::CellKind;
 
 /// The sizes of one direction's problem.
@@ -27,23 +29,60 @@ pub(crate) struct Dims {
     pub hidden: usize,
 }
 
+/// Row-major f32 values the kernel reads: its own, or a tensor's buffer, shared with the
+/// tensor instead of copied (a weight read at every streaming step).
+#[derive(Clone)]
+pub(crate) enum HostValues {
+    /// The kernel's own copy.
+    Owned(Vec<f32>),
+    /// A buffer that stays unchanged while it is held.
+    Shared(Arc<dyn AsRef<[f32]> + Send + Sync>),
+}
+
+impl std::ops::Deref for HostValues {
+    type Target = [f32];
+
+    fn deref(&self) -> &[f32] {
+        match self {
+            HostValues::Owned(values) => values,
+            HostValues::Shared(values) => (**values).as_ref(),
+        }
+    }
+}
+
+impl From<Vec<f32>> for HostValues {
+    fn from(values: Vec<f32>) -> Self {
+        HostValues::Owned(values)
+    }
+}
+
+impl std::fmt::Debug for HostValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self {
+            HostValues::Owned(_) => "Owned",
+            HostValues::Shared(_) => "Shared",
+        };
+        write!(f, "{kind}({} values)", self.len())
+    }
+}
+
 /// The inputs of one direction, all row-major f32 (and, as [`Grads`], their gradients).
 #[derive(Debug, Clone)]
-pub(crate) struct Inputs {
+pub(crate) struct Inputs<V = HostValues> {
     /// `[seq, batch, input]`.
-    pub x: Vec<f32>,
+    pub x: V,
     /// `[batch, H]`.
-    pub h0: Vec<f32>,
+    pub h0: V,
     /// `[batch, H]`, read by the LSTM only.
-    pub c0: Vec<f32>,
+    pub c0: V,
     /// `[G*H, input]`.
-    pub w_ih: Vec<f32>,
+    pub w_ih: V,
     /// `[G*H, H]`.
-    pub w_hh: Vec<f32>,
+    pub w_hh: V,
     /// `[G*H]`.
-    pub b_ih: Vec<f32>,
+    pub b_ih: V,
     /// `[G*H]`.
-    pub b_hh: Vec<f32>,
+    pub b_hh: V,
 }
 
 /// What the backward pass reads: the inputs and the activations of every step.
@@ -65,7 +104,7 @@ pub(crate) struct Saved {
 
 /// The gradients of one direction's inputs, in the layouts of [`Inputs`]; `x` is empty when it
 /// was not asked for.
-pub(crate) type Grads = Inputs;
+pub(crate) type Grads = Inputs<Vec<f32>>;
 
 /// The time index of processing step `s`: the reverse direction starts at the last step.
 #[inline(always)]

@@ -23,8 +23,11 @@
 mod pack;
 mod pool;
 mod portable;
+mod weights;
 #[cfg(target_arch = "x86_64")]
 mod x86;
+
+pub(crate) use weights::TransposedWeights;
 
 use pack::pack_rows;
 use pool::{recycle, zeroed};
