@@ -5,7 +5,8 @@
 # Two steps, because a GPU machine may have the NVIDIA driver and PyTorch but no Rust toolchain
 # and no network:
 #
-#   scripts/gpu_bench.sh bundle     # here: builds the release bench binaries (wgpu)
+#   scripts/gpu_bench.sh bundle     # here: builds the release bench binaries (wgpu), compresses
+#                                   # them with xz (about 140 MiB stripped, 22 MiB compressed)
 #                                   # and downloads the Vulkan loader into gpu-bundle/ (< 64 MiB)
 #   scripts/gpu_bench.sh run [ARGS] # there, from the repository root with gpu-bundle/ beside it:
 #                                   # installs the loader if the machine has none, prints the
@@ -42,6 +43,8 @@ bundle() {
     [[ -n "$exe" ]] || { echo "cargo built no '$name' bench executable" >&2; exit 1; }
     cp "$exe" "$BUNDLE/$name"
     strip "$BUNDLE/$name" 2>/dev/null || true
+    # Compressed, so that both fit the 64 MiB a device machine's working tree may carry.
+    xz -9 -T0 -f "$BUNDLE/$name"
   done
   # amd64 packages whatever this machine is, with their own package lists (no root needed).
   lists=/tmp/gpu-bundle-apt && mkdir -p "$lists/partial"
@@ -54,7 +57,14 @@ bundle() {
 
 run() {
   cd "$ROOT"
-  [[ -x "$BUNDLE/recurrent" ]] || { echo "no $BUNDLE/recurrent: run 'scripts/gpu_bench.sh bundle' first" >&2; exit 1; }
+  [[ -f "$BUNDLE/recurrent.xz" ]] || { echo "no $BUNDLE/recurrent.xz: run 'scripts/gpu_bench.sh bundle' first" >&2; exit 1; }
+  # Python's lzma, since the GPU machine may have no xz.
+  bin="${TMPDIR:-/tmp}/gpu-bench-bin" && mkdir -p "$bin"
+  for name in recurrent dispatches; do
+    python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
+      "$BUNDLE/$name.xz" "$bin/$name"
+    chmod +x "$bin/$name"
+  done
   if ! ldconfig -p | grep -q libvulkan.so.1; then
     echo "== no Vulkan loader here: installing it from gpu-bundle/"
     for deb in "$BUNDLE"/*.deb; do dpkg -x "$deb" /; done
@@ -67,14 +77,14 @@ run() {
   fi
   export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/xdg-gpu-bench}" && mkdir -p "$XDG_RUNTIME_DIR"
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-  python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
+  python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())' || echo "no PyTorch here"
   echo "== launches per step (CubeCL's launch observer)"
-  "$BUNDLE/dispatches"
+  "$bin/dispatches"
   echo "== training step and inference, medians (ms) and ratios"
   if [[ $# -eq 0 ]]; then
     set -- --rounds 2 --workloads seed,medium,large
   fi
-  python3 scripts/bench_compare.py --exe "$BUNDLE/recurrent" --backends wgpu --torch-device cuda --markdown "$@"
+  python3 scripts/bench_compare.py --exe "$bin/recurrent" --backends wgpu --torch-device cuda --markdown "$@"
 }
 
 case "${1:-}" in
