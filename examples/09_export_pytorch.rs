@@ -33,6 +33,8 @@ struct Spec {
     num_layers: usize,
     bidirectional: bool,
     bias: bool,
+    /// The LSTM's `proj_size` (0 for none).
+    proj_size: usize,
 }
 
 const INPUT: usize = 5;
@@ -54,6 +56,7 @@ fn export(spec: &Spec, dir: &Path, device: &Device) -> Result<String, Box<dyn st
             .try_init(device)?
             .into(),
         "lstm" => LstmConfig::new(INPUT, HIDDEN)
+            .with_proj_size(spec.proj_size)
             .with_num_layers(spec.num_layers)
             .with_bidirectional(spec.bidirectional)
             .with_bias(spec.bias)
@@ -81,7 +84,7 @@ fn export(spec: &Spec, dir: &Path, device: &Device) -> Result<String, Box<dyn st
         .map_err(|e| e.to_string())?;
     println!("wrote {weights:?}");
     Ok(format!(
-        r#"{{"name": "{}", "cell": "{}", "nonlinearity": "{}", "input_size": {INPUT}, "hidden_size": {HIDDEN}, "num_layers": {}, "bidirectional": {}, "bias": {}}}"#,
+        r#"{{"name": "{}", "cell": "{}", "nonlinearity": "{}", "input_size": {INPUT}, "hidden_size": {HIDDEN}, "num_layers": {}, "bidirectional": {}, "bias": {}, "proj_size": {}}}"#,
         spec.name,
         spec.cell,
         if spec.nonlinearity == Nonlinearity::Relu {
@@ -91,7 +94,8 @@ fn export(spec: &Spec, dir: &Path, device: &Device) -> Result<String, Box<dyn st
         },
         spec.num_layers,
         spec.bidirectional,
-        spec.bias
+        spec.bias,
+        spec.proj_size
     ))
 }
 
@@ -116,6 +120,7 @@ fn try_main() -> common::Outcome {
             num_layers: 2,
             bidirectional: true,
             bias: true,
+            proj_size: 0,
         },
         Spec {
             name: "rnn_relu_nobias",
@@ -124,6 +129,7 @@ fn try_main() -> common::Outcome {
             num_layers: 1,
             bidirectional: false,
             bias: false,
+            proj_size: 0,
         },
         Spec {
             name: "lstm_3_bi",
@@ -132,6 +138,7 @@ fn try_main() -> common::Outcome {
             num_layers: 3,
             bidirectional: true,
             bias: true,
+            proj_size: 0,
         },
         Spec {
             name: "lstm_nobias",
@@ -140,6 +147,16 @@ fn try_main() -> common::Outcome {
             num_layers: 1,
             bidirectional: false,
             bias: false,
+            proj_size: 0,
+        },
+        Spec {
+            name: "lstm_proj_bi",
+            cell: "lstm",
+            nonlinearity: Nonlinearity::Tanh,
+            num_layers: 2,
+            bidirectional: true,
+            bias: true,
+            proj_size: 3,
         },
         Spec {
             name: "gru_2",
@@ -148,6 +165,7 @@ fn try_main() -> common::Outcome {
             num_layers: 2,
             bidirectional: false,
             bias: true,
+            proj_size: 0,
         },
         Spec {
             name: "gru_bi",
@@ -156,6 +174,7 @@ fn try_main() -> common::Outcome {
             num_layers: 1,
             bidirectional: true,
             bias: true,
+            proj_size: 0,
         },
     ];
     let entries = specs

@@ -5,6 +5,7 @@ Usage:
     python3 scripts/pytorch_reference.py generate [OUT_DIR]   # default tests/fixtures/pytorch
     python3 scripts/pytorch_reference.py generate-packed [OUT_DIR]   # default tests/fixtures/pytorch_packed
     python3 scripts/pytorch_reference.py generate-cells [OUT_DIR]    # default tests/fixtures/pytorch_cells
+    python3 scripts/pytorch_reference.py generate-proj [OUT_DIR]     # default tests/fixtures/pytorch_proj
     python3 scripts/pytorch_reference.py check-export DIR     # files written by `cargo run --example 09_export_pytorch`
 
 `generate` writes one folder per case with
@@ -22,6 +23,10 @@ as packed sequences:
     packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
     out, h_n = layer(packed, h0);  out, _ = pad_packed_sequence(out, batch_first=True, total_length=seq)
 with the lengths in `cases.txt` (`lengths=6,2,5,1`); the loss and gradients are as above.
+
+`generate-proj` writes the same files for `nn.LSTM(3, 4, proj_size=2)` (every depth up to 2,
+direction, bias setting and state; packed batches; `proj=2` in `cases.txt`); `h0` and `h_n` are
+`[layers * dirs, batch, 2]`, and the state_dict has `weight_hr_l{k}` `[2, 4]`.
 
 `generate-cells` writes one folder per PyTorch cell (`nn.RNNCell`, `nn.LSTMCell`, `nn.GRUCell`,
 3 inputs, 4 hidden units) with
@@ -60,7 +65,8 @@ CELLS = {
 }
 
 
-def build(cell, num_layers, bidirectional, bias, input_size=INPUT_SIZE, hidden=HIDDEN_SIZE):
+def build(cell, num_layers, bidirectional, bias, input_size=INPUT_SIZE, hidden=HIDDEN_SIZE, proj_size=0):
+    extra = {"proj_size": proj_size} if proj_size else {}
     return CELLS[cell](
         input_size=input_size,
         hidden_size=hidden,
@@ -68,6 +74,7 @@ def build(cell, num_layers, bidirectional, bias, input_size=INPUT_SIZE, hidden=H
         bias=bias,
         batch_first=True,
         bidirectional=bidirectional,
+        **extra,
     )
 
 
@@ -83,13 +90,13 @@ def write_case_files(out_dir, name, module, data):
     return case_dir
 
 
-def write_case(out_dir, name, cell, num_layers, bidirectional, bias, given_state, seq, seed, lengths=None):
+def write_case(out_dir, name, cell, num_layers, bidirectional, bias, given_state, seq, seed, lengths=None, proj_size=0):
     torch.manual_seed(seed)
-    layer = build(cell, num_layers, bidirectional, bias)
+    layer = build(cell, num_layers, bidirectional, bias, proj_size=proj_size)
     dirs = 2 if bidirectional else 1
     batch = len(lengths) if lengths else BATCH
     x = torch.randn(batch, seq, INPUT_SIZE, requires_grad=True)
-    h0 = torch.randn(num_layers * dirs, batch, HIDDEN_SIZE, requires_grad=True)
+    h0 = torch.randn(num_layers * dirs, batch, proj_size or HIDDEN_SIZE, requires_grad=True)
     c0 = torch.randn(num_layers * dirs, batch, HIDDEN_SIZE, requires_grad=True)
     is_lstm = cell == "lstm"
 
@@ -136,6 +143,8 @@ def write_case(out_dir, name, cell, num_layers, bidirectional, bias, given_state
     line = f"{name} cell={cell} layers={num_layers} bidirectional={int(bidirectional)} bias={int(bias)} state={int(given_state)} seq={seq}"
     if lengths:
         line += " lengths=" + ",".join(str(n) for n in lengths)
+    if proj_size:
+        line += f" proj={proj_size}"
     return line
 
 
@@ -204,6 +213,30 @@ def generate_packed(out_dir):
         f.write(f"# torch {torch.__version__}; input_size={INPUT_SIZE} hidden_size={HIDDEN_SIZE}; packed sequences\n")
         f.write("\n".join(lines) + "\n")
     print(f"wrote {len(lines)} packed cases to {out_dir}")
+
+
+PROJ_SIZE = 2
+
+
+def generate_proj(out_dir):
+    """nn.LSTM(3, 4, proj_size=2): every depth (1, 2), direction, bias setting and state, then
+    packed batches (lengths 6, 2, 5, 1) of each depth and direction, and a long packed case."""
+    os.makedirs(out_dir, exist_ok=True)
+    lines = []
+    seed = 3000
+    for num_layers, bidirectional, bias, given in itertools.product((1, 2), (False, True), (True, False), (False, True)):
+        name = f"lstm_proj_l{num_layers}_{'bi' if bidirectional else 'uni'}_{'bias' if bias else 'nobias'}_{'state' if given else 'zero'}"
+        lines.append(write_case(out_dir, name, "lstm", num_layers, bidirectional, bias, given, SEQ, seed, proj_size=PROJ_SIZE))
+        seed += 1
+    for num_layers, bidirectional in itertools.product((1, 2), (False, True)):
+        name = f"lstm_proj_l{num_layers}_{'bi' if bidirectional else 'uni'}_state_packed"
+        lines.append(write_case(out_dir, name, "lstm", num_layers, bidirectional, True, True, PACKED_SEQ, seed, PACKED_LENGTHS, proj_size=PROJ_SIZE))
+        seed += 1
+    lines.append(write_case(out_dir, "lstm_proj_long_packed", "lstm", 2, True, True, True, LONG_SEQ, seed, LONG_LENGTHS, proj_size=PROJ_SIZE))
+    with open(os.path.join(out_dir, "cases.txt"), "w") as f:
+        f.write(f"# torch {torch.__version__}; nn.LSTM input_size={INPUT_SIZE} hidden_size={HIDDEN_SIZE} proj_size={PROJ_SIZE}\n")
+        f.write("\n".join(lines) + "\n")
+    print(f"wrote {len(lines)} projected-LSTM cases to {out_dir}")
 
 
 CELL_STEPS = 4
@@ -275,6 +308,7 @@ def check_export(export_dir):
             bias=spec["bias"],
             batch_first=True,
             bidirectional=spec["bidirectional"],
+            **({"proj_size": spec["proj_size"]} if spec.get("proj_size") else {}),
         )
         state = load_file(os.path.join(export_dir, name + ".safetensors"))
         layer.load_state_dict(state, strict=True)
@@ -296,6 +330,8 @@ if __name__ == "__main__":
         generate(sys.argv[2] if len(sys.argv) > 2 else os.path.join("tests", "fixtures", "pytorch"))
     elif command == "generate-packed":
         generate_packed(sys.argv[2] if len(sys.argv) > 2 else os.path.join("tests", "fixtures", "pytorch_packed"))
+    elif command == "generate-proj":
+        generate_proj(sys.argv[2] if len(sys.argv) > 2 else os.path.join("tests", "fixtures", "pytorch_proj"))
     elif command == "generate-cells":
         generate_cells(sys.argv[2] if len(sys.argv) > 2 else os.path.join("tests", "fixtures", "pytorch_cells"))
     elif command == "check-export":

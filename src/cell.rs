@@ -37,6 +37,15 @@ impl CellKind {
         CellKind::Gru,
     ];
 
+    /// The cell's name in messages: `"RNN"`, `"LSTM"` or `"GRU"`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            CellKind::Rnn(_) => "RNN",
+            CellKind::Lstm => "LSTM",
+            CellKind::Gru => "GRU",
+        }
+    }
+
     /// Gates stacked in `weight_ih`/`weight_hh`: PyTorch's `G` in `[G * hidden, ..]`.
     pub(crate) fn gates(self) -> usize {
         match self {

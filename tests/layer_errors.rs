@@ -139,6 +139,7 @@ fn state_of_the_wrong_shape_is_named() {
         err,
         LayerError::StateShapeMismatch {
             which: "hidden",
+            size: "hidden_size",
             expected: [2, 2, 4],
             found: [1, 2, 4]
         }
@@ -155,6 +156,7 @@ fn state_of_the_wrong_shape_is_named() {
         err,
         LayerError::StateShapeMismatch {
             which: "cell",
+            size: "hidden_size",
             expected: [2, 2, 4],
             found: [2, 3, 4]
         }
@@ -169,6 +171,7 @@ fn state_of_the_wrong_shape_is_named() {
         err,
         LayerError::StateShapeMismatch {
             which: "hidden",
+            size: "hidden_size",
             expected: [2, 2, 4],
             found: [1, 2, 4]
         }
@@ -688,4 +691,170 @@ fn forward_with_lengths_panics_with_the_same_message() {
     let _ = SimpleRnnConfig::new(3, 4)
         .init(&device())
         .forward_with_lengths(input, &[9], None);
+}
+
+#[test]
+fn proj_size_not_below_hidden_size_is_rejected() {
+    for proj_size in [4, 9] {
+        let err = LstmConfig::new(3, 4)
+            .with_proj_size(proj_size)
+            .try_init(&device())
+            .unwrap_err();
+        assert_eq!(
+            err,
+            LayerError::ProjSizeTooLarge {
+                proj_size,
+                hidden_size: 4
+            }
+        );
+        assert!(
+            err.to_string()
+                .contains(&format!("smaller than hidden_size (4), found {proj_size}")),
+            "{err}"
+        );
+    }
+    assert!(
+        LstmConfig::new(3, 4)
+            .with_proj_size(3)
+            .try_init(&device())
+            .is_ok()
+    );
+}
+
+#[test]
+fn proj_size_on_a_gru_or_rnn_model_is_rejected() {
+    use recurrent::model::{CellType, ModelError, SequenceModelConfig};
+    for (cell, name) in [(CellType::Gru, "GRU"), (CellType::Rnn, "RNN")] {
+        let err = SequenceModelConfig::new(cell, 3, 4, 1)
+            .with_proj_size(Some(2))
+            .try_init(&device())
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                ModelError::Layer(LayerError::ProjSizeOnNonLstm { cell, proj_size: 2 }) if *cell == name
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("proj_size applies to the LSTM only")
+        );
+    }
+    // On the LSTM, the head reads D * proj_size features.
+    let model = SequenceModelConfig::new(CellType::Lstm, 3, 4, 1)
+        .with_proj_size(Some(2))
+        .with_bidirectional(true)
+        .init(&device());
+    assert_eq!(model.head.weight.dims(), [4, 1]);
+}
+
+#[test]
+fn a_projected_lstm_state_is_checked_against_proj_size() {
+    let device = device();
+    let layer = LstmConfig::new(3, 4).with_proj_size(2).init(&device);
+    let input = Tensor::zeros([2, 5, 3], &device);
+    // A hidden state of hidden_size features, where proj_size is expected.
+    let state = RecurrentState::lstm(
+        Tensor::zeros([1, 2, 4], &device),
+        Tensor::zeros([1, 2, 4], &device),
+    );
+    let err = layer.try_forward(input.clone(), Some(state)).unwrap_err();
+    assert_eq!(
+        err,
+        LayerError::StateShapeMismatch {
+            which: "hidden",
+            size: "proj_size",
+            expected: [1, 2, 2],
+            found: [1, 2, 4]
+        }
+    );
+    assert!(
+        err.to_string()
+            .contains("[num_layers * num_directions, batch, proj_size]")
+    );
+    // The cell state keeps hidden_size.
+    let state = RecurrentState::lstm(
+        Tensor::zeros([1, 2, 2], &device),
+        Tensor::zeros([1, 2, 2], &device),
+    );
+    let err = layer.try_forward(input, Some(state)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LayerError::StateShapeMismatch {
+                which: "cell",
+                size: "hidden_size",
+                expected: [1, 2, 4],
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+/// The PyTorch file's LSTM with `proj_size = 2`: `nn.LSTM(3, 4, proj_size=2)`.
+fn projected_weights() -> std::path::PathBuf {
+    fixture_dir()
+        .with_file_name("pytorch_proj")
+        .join("lstm_proj_l1_uni_bias_zero/weights.pt")
+}
+
+#[test]
+fn a_file_without_the_projection_is_named() {
+    let path = fixture_dir().join("lstm_l1_uni_bias_zero/weights.pt");
+    let err = LstmConfig::new(3, 4)
+        .with_proj_size(2)
+        .init(&device())
+        .load_pytorch(&path)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        WeightFileError::MissingProjection {
+            path,
+            key: "weight_hr_l0".into(),
+            proj_size: 2
+        }
+    );
+    assert!(
+        err.to_string().contains("an LSTM without proj_size"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_with_a_projection_the_layer_lacks_is_named() {
+    let path = projected_weights();
+    let err = LstmConfig::new(3, 4)
+        .init(&device())
+        .load_pytorch(&path)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        WeightFileError::UnexpectedProjection {
+            path,
+            key: "weight_hr_l0".into(),
+            shape: vec![2, 4]
+        }
+    );
+    assert!(err.to_string().contains("with_proj_size(2)"), "{err}");
+}
+
+#[test]
+fn a_file_of_another_proj_size_is_named() {
+    let path = projected_weights();
+    let err = LstmConfig::new(3, 4)
+        .with_proj_size(3)
+        .init(&device())
+        .load_pytorch(&path)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        WeightFileError::ProjSizeMismatch {
+            path,
+            key: "weight_hr_l0".into(),
+            expected: 3,
+            found: 2
+        }
+    );
 }

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use burn::tensor::{Device, Tensor};
 use common::parity::{
-    build_loaded, check_forward, check_gradients, fixtures, named_parameters, packed_fixtures, run,
-    state,
+    build_loaded, check_forward, check_gradients, fixtures, named_parameters, packed_fixtures,
+    proj_fixtures, run, state,
 };
 use common::{assert_close, cpu_devices, fixture_dir, read_safetensors};
 use recurrent::{
@@ -42,11 +42,63 @@ fn gradients_match_pytorch_for_every_case() {
 /// length), final states (at each sequence's last valid step) and every gradient.
 #[test]
 fn packed_sequences_match_pytorch_for_every_case() {
+    check_on_every_cpu_backend(packed_fixtures);
+}
+
+/// LSTMs with a projection (`proj_size = 2` of 4 hidden units) against PyTorch's: outputs,
+/// `h_n` `[L * D, batch, 2]`, `c_n` `[L * D, batch, 4]` and every gradient, `weight_hr`'s too,
+/// on whole and packed sequences.
+#[test]
+fn projected_lstms_match_pytorch_for_every_case() {
+    check_on_every_cpu_backend(proj_fixtures);
+}
+
+/// Forward and gradients of every fixture on every CPU backend.
+fn check_on_every_cpu_backend(fixtures: fn() -> Vec<common::parity::Fixture>) {
     for (backend, device) in cpu_devices() {
-        for f in packed_fixtures() {
+        for f in fixtures() {
             check_forward(&f, backend, &device, TOLERANCE);
             check_gradients(&f, backend, &device.clone().autodiff(), TOLERANCE);
         }
+    }
+}
+
+/// Stepping a projected LSTM gives PyTorch's whole-sequence numbers.
+#[test]
+fn stepping_a_projected_lstm_matches_pytorch() {
+    let device = &cpu_devices()[0].1;
+    let cases = proj_fixtures().into_iter();
+    let cases: Vec<_> = cases
+        .filter(|f| !f.case.bidirectional && f.case.lengths.is_none())
+        .collect();
+    assert_eq!(cases.len(), 8);
+    for f in cases {
+        let layer = build_loaded(&f.case, true, device, &f.weights("weights.pt"));
+        let input = f.get("input").tensor::<3>(device);
+        let [batch, seq, features] = input.dims();
+        let h0 = f.case.given_state.then(|| f.get("h0").tensor::<3>(device));
+        let c0 = f.case.given_state.then(|| f.get("c0").tensor::<3>(device));
+        let mut state = state(h0, c0);
+        let mut outputs = Vec::new();
+        for t in 0..seq {
+            let x_t = input.clone().narrow(1, t, 1).reshape([batch, features]);
+            let (out, next) = layer.step(x_t, state.take());
+            assert_eq!(out.dims(), [batch, 2], "{}", f.case.name);
+            outputs.push(out);
+            state = Some(next);
+        }
+        let what = format!("{}: stepped", f.case.name);
+        let output = Tensor::stack::<3>(outputs, 1);
+        assert_close(
+            &format!("{what} output"),
+            output,
+            f.get("output"),
+            TOLERANCE,
+        );
+        let RecurrentState { hidden, cell } = state.expect("a state");
+        assert_close(&format!("{what} h_n"), hidden, f.get("h_n"), TOLERANCE);
+        let cell = cell.expect("an LSTM's cell state");
+        assert_close(&format!("{what} c_n"), cell, f.get("c_n"), TOLERANCE);
     }
 }
 

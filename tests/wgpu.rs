@@ -11,7 +11,7 @@ mod common;
 use burn::module::Module;
 use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::{Device, Tensor, TensorData};
-use common::parity::{check_forward, check_gradients, fixtures, packed_fixtures};
+use common::parity::{check_forward, check_gradients, fixtures, packed_fixtures, proj_fixtures};
 use common::{cpu_devices, scratch};
 use recurrent::data::SumSignConfig;
 use recurrent::model::{CellType, SequenceModel, SequenceModelConfig};
@@ -42,9 +42,19 @@ fn layers_match_pytorch_on_wgpu() {
 /// Every packed-sequence case on wgpu, forward and gradients.
 #[test]
 fn packed_sequences_match_pytorch_on_wgpu() {
+    check_on_wgpu(packed_fixtures(), 36);
+}
+
+/// LSTMs with a projection on wgpu (the tensor-op path: the kernels have no projection yet).
+#[test]
+fn projected_lstms_match_pytorch_on_wgpu() {
+    check_on_wgpu(proj_fixtures(), 21);
+}
+
+/// Forward and gradients of each of the `count` fixtures on wgpu.
+fn check_on_wgpu(cases: Vec<common::parity::Fixture>, count: usize) {
     let device = wgpu();
-    let cases = packed_fixtures();
-    assert_eq!(cases.len(), 36);
+    assert_eq!(cases.len(), count);
     for f in &cases {
         check_forward(f, "wgpu", &device, TOLERANCE);
         check_gradients(f, "wgpu", &device.clone().autodiff(), TOLERANCE);

@@ -93,6 +93,45 @@ pub enum WeightFileError {
         /// The names the layer expects, comma-separated.
         expected: String,
     },
+    /// The layer is an LSTM with `proj_size`, the file's LSTM has no projection.
+    #[error(
+        "missing projection in {path:?}: expected {key:?} (the layer has proj_size = {proj_size}), found no weight_hr tensor: the file is of an LSTM without proj_size"
+    )]
+    MissingProjection {
+        /// The file.
+        path: PathBuf,
+        /// The first projection tensor the layer needs, prefix included: `weight_hr_l0`.
+        key: String,
+        /// The layer's `proj_size`.
+        proj_size: usize,
+    },
+    /// The file's LSTM has a projection (`weight_hr_l*`), the layer has none.
+    #[error(
+        "unexpected projection in {path:?}: expected an LSTM without proj_size, found {key:?} of shape {shape:?} (build the layer with with_proj_size({}))",
+        shape.first().copied().unwrap_or(0)
+    )]
+    UnexpectedProjection {
+        /// The file.
+        path: PathBuf,
+        /// The projection tensor found, prefix included.
+        key: String,
+        /// Its shape, `[proj_size, hidden_size]`.
+        shape: Vec<usize>,
+    },
+    /// The file's LSTM projects to another size than the layer's `proj_size`.
+    #[error(
+        "proj_size mismatch in {path:?}: expected proj_size = {expected} (the layer's), found {key:?} with {found} rows"
+    )]
+    ProjSizeMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The file's projection tensor, prefix included.
+        key: String,
+        /// The layer's `proj_size`.
+        expected: usize,
+        /// The file's, the rows of its `weight_hr`.
+        found: usize,
+    },
     /// A tensor in the file has a different shape from the layer's parameter.
     #[error(
         "weight shape mismatch in {path:?} for {key:?}: expected {expected:?}, found {found:?}"

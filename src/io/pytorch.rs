@@ -176,6 +176,7 @@ impl FileCheck<'_> {
         let path = || self.path.to_path_buf();
         let under_prefix = || all.keys().filter(|k| k.starts_with(self.prefix));
         let keys = self.keys(&all)?;
+        self.check_projection(&all, &keys)?;
         for (param, key) in self.params.iter().zip(&keys) {
             match all.get(key) {
                 None => {
@@ -212,6 +213,43 @@ impl FileCheck<'_> {
             });
         }
         Ok(keys)
+    }
+
+    /// Whether the file's LSTM has the layer's projection (`weight_hr_l*`, `[proj_size,
+    /// hidden_size]`): named before any shape, since without it every `weight_hh` differs too.
+    fn check_projection(&self, all: &Contents, keys: &[String]) -> Result<(), WeightFileError> {
+        let is_projection = |key: &str| {
+            key.strip_prefix(self.prefix)
+                .is_some_and(|name| name.starts_with("weight_hr"))
+        };
+        let expected = self
+            .params
+            .iter()
+            .zip(keys)
+            .find(|(_, key)| is_projection(key));
+        let found = all.iter().find(|(key, _)| is_projection(key));
+        let path = self.path.to_path_buf();
+        match (expected, found) {
+            (Some((param, key)), None) => Err(WeightFileError::MissingProjection {
+                path,
+                key: key.clone(),
+                proj_size: param.shape[0],
+            }),
+            (None, Some((key, (shape, _)))) => Err(WeightFileError::UnexpectedProjection {
+                path,
+                key: key.clone(),
+                shape: shape.clone(),
+            }),
+            (Some((param, _)), Some((key, (shape, _)))) if shape.first() != param.shape.first() => {
+                Err(WeightFileError::ProjSizeMismatch {
+                    path,
+                    key: key.clone(),
+                    expected: param.shape[0],
+                    found: shape.first().copied().unwrap_or(0),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The layer's keys under the prefix (`weight_ih_l0`, ...), or its cell's (`weight_ih`,

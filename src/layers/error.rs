@@ -22,6 +22,26 @@ pub enum LayerError {
     /// A layer config asked for zero hidden units.
     #[error("invalid layer config: hidden_size must be at least 1, found 0")]
     ZeroHiddenSize,
+    /// `proj_size` on a cell other than the LSTM, which alone has PyTorch's projection.
+    #[error(
+        "invalid layer config: proj_size applies to the LSTM only, found proj_size = {proj_size} on a {cell} layer"
+    )]
+    ProjSizeOnNonLstm {
+        /// The layer's cell: `"RNN"` or `"GRU"`.
+        cell: &'static str,
+        /// The `proj_size` given.
+        proj_size: usize,
+    },
+    /// `proj_size` not smaller than `hidden_size` (PyTorch's rule: the projection must shrink `h`).
+    #[error(
+        "invalid layer config: proj_size must be smaller than hidden_size ({hidden_size}), found {proj_size}"
+    )]
+    ProjSizeTooLarge {
+        /// The `proj_size` given.
+        proj_size: usize,
+        /// The layer's `hidden_size`.
+        hidden_size: usize,
+    },
     /// Dropout probability outside `[0, 1)` (or not a number).
     #[error("invalid layer config: dropout must be in [0, 1), found {dropout}")]
     InvalidDropout {
@@ -59,11 +79,14 @@ pub enum LayerError {
     },
     /// An initial state tensor has the wrong shape.
     #[error(
-        "{which} state shape mismatch: expected [num_layers * num_directions, batch, hidden_size] = {expected:?}, found {found:?}"
+        "{which} state shape mismatch: expected [num_layers * num_directions, batch, {size}] = {expected:?}, found {found:?}"
     )]
     StateShapeMismatch {
         /// `"hidden"` or `"cell"`.
         which: &'static str,
+        /// What the last dimension is: `"hidden_size"`, or `"proj_size"` for the hidden state
+        /// of a projected LSTM.
+        size: &'static str,
         /// The shape the layer needs for this input.
         expected: [usize; 3],
         /// The shape that was given.

@@ -56,6 +56,7 @@ impl GruConfig {
             cell: CellKind::Gru,
             input_size: self.input_size,
             hidden_size: self.hidden_size,
+            proj_size: 0,
             num_layers: self.num_layers,
             bidirectional: self.bidirectional,
             bias: self.bias,

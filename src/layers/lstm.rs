@@ -11,7 +11,7 @@ use super::spec::StackSpec;
 use super::stack::RecurrentStack;
 use crate::cell::CellKind;
 
-/// Options of a [`Lstm`], PyTorch's `nn.LSTM` arguments (without `proj_size`).
+/// Options of a [`Lstm`], PyTorch's `nn.LSTM` arguments.
 ///
 /// `input_size` and `hidden_size` are required; the rest have PyTorch's defaults except
 /// `batch_first`, which is `true` here. Set them with the `with_*` methods.
@@ -19,8 +19,12 @@ use crate::cell::CellKind;
 pub struct LstmConfig {
     /// Features per time step.
     pub input_size: usize,
-    /// Hidden units per direction.
+    /// Hidden units per direction: the size of the cell state `c` and of each gate.
     pub hidden_size: usize,
+    /// With `proj_size = P > 0`, `h_t = W_hr (o_t ⊙ tanh(c_t))` has `P` features (PyTorch's
+    /// LSTM with projections); must be below `hidden_size`. 0 (the default) for none.
+    #[config(default = 0)]
+    pub proj_size: usize,
     /// Stacked layers; layer `k > 0` reads layer `k - 1`'s output.
     #[config(default = 1)]
     pub num_layers: usize,
@@ -49,13 +53,15 @@ impl LstmConfig {
     ///
     /// # Errors
     /// [`ZeroLayers`](LayerError::ZeroLayers), [`ZeroInputSize`](LayerError::ZeroInputSize),
-    /// [`ZeroHiddenSize`](LayerError::ZeroHiddenSize) or
+    /// [`ZeroHiddenSize`](LayerError::ZeroHiddenSize),
+    /// [`ProjSizeTooLarge`](LayerError::ProjSizeTooLarge) (`proj_size >= hidden_size`) or
     /// [`InvalidDropout`](LayerError::InvalidDropout) (dropout outside `[0, 1)`).
     pub fn try_init(&self, device: &Device) -> Result<Lstm, LayerError> {
         let spec = StackSpec {
             cell: CellKind::Lstm,
             input_size: self.input_size,
             hidden_size: self.hidden_size,
+            proj_size: self.proj_size,
             num_layers: self.num_layers,
             bidirectional: self.bidirectional,
             bias: self.bias,
@@ -92,15 +98,25 @@ impl LstmConfig {
 /// h_t = o_t ⊙ tanh(c_t)
 /// ```
 ///
+/// With `proj_size = P > 0` (PyTorch's LSTM with projections, Sak et al. 2014), the last line
+/// becomes `h_t = W_hr (o_t ⊙ tanh(c_t))`: `h` has `P` features, `W_h*` are `[H, P]`, and
+/// `c` keeps `H`.
+///
 /// | PyTorch | shape | here |
 /// |---|---|---|
 /// | `weight_ih_l{k}` | `[4H, input]`, rows `W_ii; W_if; W_ig; W_io` | `weights()[k].forward.weight_ih` |
 /// | `weight_hh_l{k}` | `[4H, H]`, rows in the same order | `weights()[k].forward.weight_hh` |
 /// | `bias_ih_l{k}`, `bias_hh_l{k}` | `[4H]` | `bias_ih`, `bias_hh` |
+/// | `weight_hr_l{k}` | `[P, H]` (with `proj_size = P` only) | `weight_hr` |
 /// | `*_reverse` | same | `weights()[k].reverse` |
 ///
 /// Shapes: input `[batch, seq, input_size]`, output `[batch, seq, D * hidden_size]`, `hidden`
 /// and `cell` states `[num_layers * D, batch, hidden_size]` (`D` = 2 when bidirectional).
+/// With a projection, the output is `[batch, seq, D * P]`, `hidden` `[num_layers * D, batch, P]`
+/// and `weight_hh` `[4H, P]`, as in PyTorch.
+///
+/// A projected LSTM runs Burn's tensor ops on every backend: the fused kernels have no
+/// projection yet.
 ///
 /// ```
 /// use burn::tensor::{Device, Tensor};

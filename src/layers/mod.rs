@@ -55,7 +55,7 @@ use stack::RecurrentStack;
 /// fn last_step(layer: &impl Recurrent, input: Tensor<3>) -> Tensor<2> {
 ///     let [batch, seq, _] = input.dims();
 ///     let (output, _) = layer.forward(input, None);
-///     let features = layer.num_directions() * layer.hidden_size();
+///     let features = layer.num_directions() * layer.output_size();
 ///     output.narrow(1, seq - 1, 1).reshape([batch, features])
 /// }
 ///
@@ -75,6 +75,19 @@ pub trait Recurrent: Module + sealed::Stacked {
     /// Hidden units per direction (PyTorch's `hidden_size`).
     fn hidden_size(&self) -> usize {
         self.stack().spec.hidden_size
+    }
+
+    /// The LSTM's projection size (PyTorch's `proj_size`), 0 for none; always 0 for the other
+    /// cells.
+    fn proj_size(&self) -> usize {
+        self.stack().spec.proj_size
+    }
+
+    /// Features of each direction's output and of each row of the hidden state: `proj_size`
+    /// for an LSTM with a projection, else `hidden_size`. The output has `num_directions *
+    /// output_size` features.
+    fn output_size(&self) -> usize {
+        self.stack().spec.output_size()
     }
 
     /// Stacked layers (PyTorch's `num_layers`).
@@ -113,16 +126,15 @@ pub trait Recurrent: Module + sealed::Stacked {
     }
 
     /// The zero state for `batch` sequences on `device`: what `forward` starts from given
-    /// `None`. Each tensor `[num_layers * num_directions, batch, hidden_size]`.
+    /// `None`. Each tensor `[num_layers * num_directions, batch, hidden_size]`, but the hidden
+    /// state of a projected LSTM, `[.., proj_size]`.
     fn zero_state(&self, batch: usize, device: &Device) -> RecurrentState {
-        let shape = [
-            self.num_layers() * self.num_directions(),
-            batch,
-            self.hidden_size(),
-        ];
+        let rows = self.num_layers() * self.num_directions();
         RecurrentState {
-            hidden: Tensor::zeros(shape, device),
-            cell: self.has_cell_state().then(|| Tensor::zeros(shape, device)),
+            hidden: Tensor::zeros([rows, batch, self.output_size()], device),
+            cell: self
+                .has_cell_state()
+                .then(|| Tensor::zeros([rows, batch, self.hidden_size()], device)),
         }
     }
 
@@ -131,11 +143,13 @@ pub trait Recurrent: Module + sealed::Stacked {
     /// - `input`: `[batch, seq, input_size]` when `batch_first` (the default), else
     ///   `[seq, batch, input_size]`.
     /// - `state`: the initial state, each tensor `[num_layers * num_directions, batch,
-    ///   hidden_size]`, with a cell state for an LSTM only; `None` starts from zeros.
+    ///   hidden_size]`, with a cell state for an LSTM only; `None` starts from zeros. The
+    ///   hidden state of an LSTM with a projection is `[.., batch, proj_size]`.
     ///
     /// Returns the last layer's output for every step, `[batch, seq, num_directions *
-    /// hidden_size]` (`[seq, batch, ..]` when not `batch_first`), with the forward direction in
-    /// the first `hidden_size` features, and the final state of every layer and direction,
+    /// output_size]` (`[seq, batch, ..]` when not `batch_first`; `output_size` is
+    /// `hidden_size`, or `proj_size` with a projection), with the forward direction in the
+    /// first `output_size` features, and the final state of every layer and direction,
     /// exactly PyTorch's `output, h_n` (`(h_n, c_n)` for the LSTM).
     ///
     /// # Panics
@@ -177,7 +191,7 @@ pub trait Recurrent: Module + sealed::Stacked {
     ///   (PyTorch's `enforce_sorted=False`).
     ///
     /// Returns, like [`forward`](Self::forward), the output `[batch, seq, num_directions *
-    /// hidden_size]`, zero past each sequence's length, and the final state of every layer and
+    /// output_size]`, zero past each sequence's length, and the final state of every layer and
     /// direction: the forward direction's at the sequence's last valid step; the reverse
     /// direction starts at that step and ends at the first.
     ///
@@ -215,7 +229,7 @@ pub trait Recurrent: Module + sealed::Stacked {
     /// - `input`: `[batch, input_size]`, the step's features.
     /// - `state`: as in [`forward`](Self::forward); `None` starts from zeros.
     ///
-    /// Returns the last layer's output `[batch, hidden_size]` and the new state. Feeding a
+    /// Returns the last layer's output `[batch, output_size]` and the new state. Feeding a
     /// sequence step by step gives the numbers [`forward`](Self::forward) gives over the whole
     /// sequence.
     ///
@@ -248,7 +262,7 @@ pub trait Recurrent: Module + sealed::Stacked {
             input.unsqueeze_dim(0)
         };
         let (output, state) = self.try_forward(sequence, state)?;
-        Ok((output.reshape([batch, self.hidden_size()]), state))
+        Ok((output.reshape([batch, self.output_size()]), state))
     }
 
     /// Loads weights saved from PyTorch's layer of the same options (`nn.RNN`, `nn.LSTM` or

@@ -59,6 +59,7 @@ impl SimpleRnnConfig {
             cell: CellKind::Rnn(self.nonlinearity),
             input_size: self.input_size,
             hidden_size: self.hidden_size,
+            proj_size: 0,
             num_layers: self.num_layers,
             bidirectional: self.bidirectional,
             bias: self.bias,

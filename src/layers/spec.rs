@@ -14,6 +14,8 @@ pub(crate) struct StackSpec {
     pub cell: CellKind,
     pub input_size: usize,
     pub hidden_size: usize,
+    /// The LSTM's projection size (PyTorch's `proj_size`); 0 for none.
+    pub proj_size: usize,
     pub num_layers: usize,
     pub bidirectional: bool,
     pub bias: bool,
@@ -34,6 +36,20 @@ impl StackSpec {
         if self.hidden_size == 0 {
             return Err(LayerError::ZeroHiddenSize);
         }
+        if self.proj_size > 0 {
+            if self.cell != CellKind::Lstm {
+                return Err(LayerError::ProjSizeOnNonLstm {
+                    cell: self.cell.name(),
+                    proj_size: self.proj_size,
+                });
+            }
+            if self.proj_size >= self.hidden_size {
+                return Err(LayerError::ProjSizeTooLarge {
+                    proj_size: self.proj_size,
+                    hidden_size: self.hidden_size,
+                });
+            }
+        }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(LayerError::InvalidDropout {
                 dropout: self.dropout,
@@ -52,13 +68,23 @@ impl StackSpec {
         self.num_layers * self.directions()
     }
 
+    /// The size of `h`, of each direction's output and of the hidden state's rows: `proj_size`
+    /// for a projected LSTM, else `hidden_size` (the size of `c` and of the gates).
+    pub(crate) fn output_size(&self) -> usize {
+        if self.proj_size > 0 {
+            self.proj_size
+        } else {
+            self.hidden_size
+        }
+    }
+
     /// The input features of layer `k`: the layer's input for `k = 0`, the layer below's
-    /// output (`D * H`) above it.
+    /// output (`D * output_size`) above it.
     pub(crate) fn layer_input(&self, k: usize) -> usize {
         if k == 0 {
             self.input_size
         } else {
-            self.directions() * self.hidden_size
+            self.directions() * self.output_size()
         }
     }
 
@@ -72,9 +98,7 @@ impl StackSpec {
                 let mut direction = || {
                     DirectionWeights::init(
                         &mut init,
-                        gate_rows,
-                        input,
-                        self.hidden_size,
+                        [gate_rows, input, self.hidden_size, self.proj_size],
                         self.bias,
                         device,
                     )

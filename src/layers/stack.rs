@@ -72,7 +72,9 @@ impl RecurrentStack {
         } else {
             input
         };
+        // The kernels have no projection yet: a projected LSTM runs the tensor ops.
         let fused = x.dtype() == self.float_dtype()
+            && self.spec.proj_size == 0
             && kernels::applies(&x.device(), x.dtype(), batch, self.spec.hidden_size);
         let (output, state) = if fused {
             fused::forward(&self.spec, &self.layers, &self.dropout, x, state, lengths)
@@ -108,17 +110,22 @@ impl RecurrentStack {
     ) -> Result<(), LayerError> {
         match (self.spec.cell, &state.cell) {
             (CellKind::Lstm, None) => return Err(LayerError::MissingCellState),
-            (CellKind::Rnn(_), Some(_)) => {
-                return Err(LayerError::UnexpectedCellState { cell: "RNN" });
-            }
-            (CellKind::Gru, Some(_)) => {
-                return Err(LayerError::UnexpectedCellState { cell: "GRU" });
+            (cell, Some(_)) if cell != CellKind::Lstm => {
+                return Err(LayerError::UnexpectedCellState { cell: cell.name() });
             }
             _ => {}
         }
-        self.check_state_tensor("hidden", &state.hidden, batch, device)?;
+        let rows = self.spec.state_rows();
+        let hidden_size = if self.spec.proj_size > 0 {
+            "proj_size"
+        } else {
+            "hidden_size"
+        };
+        let hidden = ([rows, batch, self.spec.output_size()], hidden_size);
+        self.check_state_tensor("hidden", &state.hidden, hidden, device)?;
         if let Some(cell) = &state.cell {
-            self.check_state_tensor("cell", cell, batch, device)?;
+            let cell_shape = ([rows, batch, self.spec.hidden_size], "hidden_size");
+            self.check_state_tensor("cell", cell, cell_shape, device)?;
         }
         Ok(())
     }
@@ -127,14 +134,14 @@ impl RecurrentStack {
         &self,
         which: &'static str,
         tensor: &Tensor<3>,
-        batch: usize,
+        (expected, size): ([usize; 3], &'static str),
         device: &Device,
     ) -> Result<(), LayerError> {
-        let expected = [self.spec.state_rows(), batch, self.spec.hidden_size];
         let found = tensor.dims();
         if found != expected {
             return Err(LayerError::StateShapeMismatch {
                 which,
+                size,
                 expected,
                 found,
             });
@@ -159,7 +166,9 @@ impl RecurrentStack {
     /// `state_dict` order; for a one-layer unidirectional stack, also the name PyTorch's cell
     /// (`nn.LSTMCell`, ...) gives it, the layer's name without `_l0`.
     pub(crate) fn pytorch_parameters(&self) -> Vec<ParamName> {
-        let one_cell = self.layers.len() == 1 && self.spec.directions() == 1;
+        // PyTorch's cells have no projection.
+        let one_cell =
+            self.layers.len() == 1 && self.spec.directions() == 1 && self.spec.proj_size == 0;
         let mut params = Vec::new();
         for (k, layer) in self.layers.iter().enumerate() {
             for (direction, weights) in layer.directions().enumerate() {
@@ -183,6 +192,9 @@ impl RecurrentStack {
                 }
                 if let Some(b) = &weights.bias_hh {
                     push("bias_hh", b.lazy_shape().to_vec());
+                }
+                if let Some(w) = &weights.weight_hr {
+                    push("weight_hr", w.lazy_shape().to_vec());
                 }
             }
         }
@@ -282,6 +294,7 @@ mod tests {
                         cell,
                         input_size: 3,
                         hidden_size: 5,
+                        proj_size: 0,
                         num_layers,
                         bidirectional,
                         bias,
@@ -317,6 +330,7 @@ mod tests {
                         cell,
                         input_size: 3,
                         hidden_size: hidden,
+                        proj_size: 0,
                         num_layers,
                         bidirectional,
                         bias,

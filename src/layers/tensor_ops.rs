@@ -32,7 +32,7 @@ pub(super) fn forward(
     let [seq, batch, _] = x.dims();
     let device = x.device();
     let d = spec.directions();
-    let zeros = || Tensor::<3>::zeros([d, batch, spec.hidden_size], &device);
+    let zeros = |size| Tensor::<3>::zeros([d, batch, size], &device);
     let masks = lengths.map(|lengths| step_masks(lengths, seq, d, x.dtype(), &device));
     let (hidden0, cell0) = match initial {
         Some(state) => (Some(state.hidden), state.cell),
@@ -48,12 +48,13 @@ pub(super) fn forward(
             // autodiff and the module's train/valid flag), like PyTorch's `dropout`.
             sequence = sequence.map(|x| dropout.forward(x), |x| dropout.forward(x));
         }
-        let layer_state = |state: &Option<Tensor<3>>| {
+        let layer_state = |state: &Option<Tensor<3>>, size| {
             state
                 .as_ref()
-                .map_or_else(zeros, |s| s.clone().narrow(0, k * d, d))
+                .map_or_else(|| zeros(size), |s| s.clone().narrow(0, k * d, d))
         };
-        let (h0, c0) = (layer_state(&hidden0), has_cell.then(|| layer_state(&cell0)));
+        let h0 = layer_state(&hidden0, spec.output_size());
+        let c0 = has_cell.then(|| layer_state(&cell0, spec.hidden_size));
         let (next, h, c) = ops.run_layer(&ops.prepare(layer), sequence, h0, c0, masks.as_deref());
         sequence = next;
         hiddens.push(h);
@@ -102,6 +103,15 @@ impl TensorOps<'_> {
             directions: directions.len(),
             weight_ih_t: stack_directions(&directions, |w| w.weight_ih.val().transpose()),
             weight_hh_t: stack_directions(&directions, |w| w.weight_hh.val().transpose()),
+            weight_hr_t: (self.spec.proj_size > 0).then(|| {
+                stack_directions(&directions, |w| {
+                    let weight_hr = w.weight_hr.as_ref();
+                    weight_hr
+                        .expect("a projected LSTM has weight_hr in every direction")
+                        .val()
+                        .transpose()
+                })
+            }),
             folded_bias,
             bias_hn,
         }
@@ -121,8 +131,8 @@ impl TensorOps<'_> {
         masks: Option<&[StepMask]>,
     ) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
         let [seq, batch, input] = x.dims();
-        let hidden_size = self.spec.hidden_size;
-        let gate_width = self.spec.cell.gates() * hidden_size;
+        let hidden_size = self.spec.output_size();
+        let gate_width = self.spec.cell.gates() * self.spec.hidden_size;
         let d = layer.directions;
 
         let inputs = if d == 1 {
@@ -187,7 +197,7 @@ impl TensorOps<'_> {
     ) -> (Vec<Tensor<2>>, Tensor<3>, Option<Tensor<3>>) {
         let seq = steps.len();
         let [batch, _] = steps[0].dims();
-        let hidden_size = self.spec.hidden_size;
+        let hidden_size = self.spec.output_size();
         let d = layer.directions;
 
         let mut hidden = h0;
@@ -237,13 +247,17 @@ impl TensorOps<'_> {
         cell: Option<Tensor<3>>,
         mask: Option<&StepMask>,
     ) -> (Tensor<3>, Tensor<3>, Option<Tensor<3>>) {
-        let (next_hidden, next_cell) = self.spec.cell.step(
+        let (mut next_hidden, next_cell) = self.spec.cell.step(
             input_gates,
             hidden.clone(),
             cell.clone(),
             &layer.weight_hh_t,
             layer.bias_hn.as_ref(),
         );
+        if let Some(weight_hr_t) = &layer.weight_hr_t {
+            // PyTorch's LSTMP: h_t = W_hr (o_t * tanh(c_t)).
+            next_hidden = next_hidden.matmul(weight_hr_t.clone());
+        }
         match mask {
             None => (next_hidden.clone(), next_hidden, next_cell),
             Some(StepMask { valid, padded }) => {
@@ -388,11 +402,13 @@ impl Sequence {
 }
 
 /// One layer's weights with the directions stacked: `weight_ih_t` `[D, input, G*H]`,
-/// `weight_hh_t` `[D, H, G*H]`, biases as [`TensorOps::biases`] gives them.
+/// `weight_hh_t` `[D, H, G*H]` (`[D, P, 4H]` projected), `weight_hr_t` `[D, H, P]`, biases as
+/// [`TensorOps::biases`] gives them.
 struct PreparedLayer {
     directions: usize,
     weight_ih_t: Tensor<3>,
     weight_hh_t: Tensor<3>,
+    weight_hr_t: Option<Tensor<3>>,
     folded_bias: Option<Tensor<3>>,
     bias_hn: Option<Tensor<3>>,
 }

@@ -81,6 +81,10 @@ pub struct SequenceModelConfig {
     /// Convolutions that shorten long series before the recurrent layer
     /// ([`ConvFrontEnd`]); `None`: the layer reads the series itself.
     pub front_end: Option<ConvFrontEndConfig>,
+    /// The LSTM's projection size ([`LstmConfig::proj_size`]): `h` and the head's input get
+    /// this many features per direction. LSTM only; `None` (or 0) for none. (An `Option`, so
+    /// that models saved before it existed load as `None`.)
+    pub proj_size: Option<usize>,
 }
 
 impl SequenceModelConfig {
@@ -108,7 +112,7 @@ impl SequenceModelConfig {
         } else {
             1
         };
-        let features = readouts * recurrent.num_directions() * self.hidden_size;
+        let features = readouts * recurrent.num_directions() * recurrent.output_size();
         Ok(SequenceModel {
             front_end,
             recurrent,
@@ -134,6 +138,15 @@ impl SequenceModelConfig {
             None => self.input_size,
         };
         let hidden = self.hidden_size;
+        let proj_size = self.proj_size.unwrap_or(0);
+        if proj_size > 0 && self.cell != CellType::Lstm {
+            let cell = if self.cell == CellType::Rnn {
+                "RNN"
+            } else {
+                "GRU"
+            };
+            return Err(LayerError::ProjSizeOnNonLstm { cell, proj_size });
+        }
         Ok(match self.cell {
             CellType::Rnn => SimpleRnnConfig::new(input, hidden)
                 .with_nonlinearity(self.nonlinearity)
@@ -144,6 +157,7 @@ impl SequenceModelConfig {
                 .try_init(device)?
                 .into(),
             CellType::Lstm => LstmConfig::new(input, hidden)
+                .with_proj_size(proj_size)
                 .with_num_layers(self.num_layers)
                 .with_bidirectional(self.bidirectional)
                 .with_dropout(self.dropout)
@@ -190,7 +204,8 @@ pub struct SequenceModel {
     pub front_end: Option<ConvFrontEnd>,
     /// The recurrent layer.
     pub recurrent: RecurrentLayer,
-    /// The linear head, `D * hidden_size -> output_size`.
+    /// The linear head, `D * hidden_size -> output_size` (`D * proj_size` with a projection,
+    /// twice that with [`Readout::LastAndMean`]).
     pub head: Linear,
     #[module(skip)]
     readout: Readout,

@@ -44,6 +44,8 @@ pub struct Case {
     pub given_state: bool,
     /// Steps of each sequence, for the packed-sequence cases.
     pub lengths: Option<Vec<usize>>,
+    /// The LSTM's `proj_size` (0 for none).
+    pub proj: usize,
     /// The folder the case's files are in.
     pub dir: PathBuf,
 }
@@ -75,6 +77,7 @@ fn cases_in(dir: &Path, count: usize) -> Vec<Case> {
                 given_state: field("state") == "1",
                 lengths: optional_field("lengths")
                     .map(|l| l.split(',').map(|n| n.parse().expect("a length")).collect()),
+                proj: optional_field("proj").map_or(0, |p| p.parse().expect("proj")),
             }
         })
         .collect();
@@ -108,6 +111,7 @@ pub fn build(case: &Case, batch_first: bool, device: &Device) -> RecurrentLayer 
                 .into()
         }
         "lstm" => LstmConfig::new(input, hidden)
+            .with_proj_size(case.proj)
             .with_num_layers(case.num_layers)
             .with_bidirectional(case.bidirectional)
             .with_bias(case.bias)
@@ -181,6 +185,12 @@ pub fn named_parameters(layer: &impl Recurrent) -> Vec<(String, ParamTensor)> {
                     named.push((format!("{name}_l{k}{suffix}"), ParamTensor::Bias(b.val())));
                 }
             }
+            if let Some(w) = &w.weight_hr {
+                named.push((
+                    format!("weight_hr_l{k}{suffix}"),
+                    ParamTensor::Weight(w.val()),
+                ));
+            }
         }
     }
     named
@@ -246,6 +256,19 @@ pub fn fixtures() -> Vec<Fixture> {
 pub fn packed_fixtures() -> Vec<Fixture> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pytorch_packed");
     load(cases_in(&dir, 36))
+}
+
+/// The 21 cases of `nn.LSTM(3, 4, proj_size=2)` (`scripts/pytorch_reference.py
+/// generate-proj`): 2 depths x 2 directions x 2 biases x 2 states, 4 packed batches and a
+/// 60-step packed one.
+///
+/// ```python
+/// layer = nn.LSTM(3, 4, num_layers=L, bias=bias, batch_first=True, bidirectional=bi, proj_size=2)
+/// h0 = torch.randn(L * D, batch, 2); c0 = torch.randn(L * D, batch, 4)
+/// ```
+pub fn proj_fixtures() -> Vec<Fixture> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pytorch_proj");
+    load(cases_in(&dir, 21))
 }
 
 /// Loads the case's `.pt` weights on `device` and compares output, `h_n` and `c_n`.
