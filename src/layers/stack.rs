@@ -116,12 +116,13 @@ impl RecurrentStack {
             _ => {}
         }
         let rows = self.spec.state_rows();
-        let hidden_size = if self.spec.proj_size > 0 {
+        // The name of the hidden state's last dimension, for the error message.
+        let hidden_dim = if self.spec.proj_size > 0 {
             "proj_size"
         } else {
             "hidden_size"
         };
-        let hidden = ([rows, batch, self.spec.output_size()], hidden_size);
+        let hidden = ([rows, batch, self.spec.output_size()], hidden_dim);
         self.check_state_tensor("hidden", &state.hidden, hidden, device)?;
         if let Some(cell) = &state.cell {
             let cell_shape = ([rows, batch, self.spec.hidden_size], "hidden_size");
